@@ -1,0 +1,101 @@
+# reconsume - build, test, demo, bench.
+#
+#   make            build/libreconsume.so
+#   make check      the whole suite: unit, integration (test double), sanitizers,
+#                   valgrind, end to end against the real client and broker
+#   make demo       a real consumer with the shim against a local broker
+#
+# Everything built goes under build/.
+
+CC      ?= cc
+CXX     ?= c++
+B       := build
+WARN    := -Wall -Wextra -Werror
+CSTD    := -std=c11 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+# -fexceptions: with catching switched off, a C++ exception from the callback
+# must unwind through our C frames exactly as it would without the shim.
+CFLAGS_LIB := $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=hidden -fexceptions -I.
+CXXFLAGS_LIB := -std=c++17 $(WARN) $(OPT) -fPIC -fvisibility=hidden -I.
+SAN     ?=
+LIB_SRC_C  := $(wildcard shim/*.c hooks/*.c policy/*.c sink/*.c)
+LIB_SRC_CC := $(wildcard hooks/*.cc)
+LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
+# The pure parts, linked into unit tests (no interposed entry points).
+POLICY_OBJ := $(filter $(B)/obj/policy/% $(B)/obj/sink/%,$(LIB_OBJ))
+
+.PHONY: all lib deps unit double programs integration sanitize valgrind e2e check demo clean
+all: lib
+lib: $(B)/libreconsume.so
+
+# Debian packages (libffi, uthash, cmocka, valgrind, pytest), when missing.
+deps:
+	@scripts/install-deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) $(SAN) -MMD -MP -c $< -o $@
+$(B)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_LIB) $(SAN) -MMD -MP -c $< -o $@
+
+# libstdc++ is linked only for the exception guard (hooks/*.cc); the host
+# process of a C++ consumer has it loaded already.
+$(B)/libreconsume.so: $(LIB_OBJ) shim/exports.map
+	$(CXX) -shared $(SAN) -o $@ $(LIB_OBJ) -Wl,--version-script=shim/exports.map \
+	    -Wl,-z,nodelete -Wl,--no-undefined -lffi -ldl -lpthread
+
+# ---- unit tests (cmocka) -------------------------------------------------
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+$(B)/unit/%: tests/unit/%.c $(POLICY_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -I. $(SAN) -o $@ $< $(POLICY_OBJ) -lcmocka -lpthread
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# ---- the test double of the client ABI and unmodified consumer programs ----
+double:
+	$(MAKE) -C tests/double
+programs: double
+	$(MAKE) -C tests/programs
+
+PYTEST := python3 -m pytest -q -p no:cacheprovider
+
+# Integration: the programs under LD_PRELOAD against the test double.
+# RECONSUME_TEST_SHIM / RECONSUME_TEST_PRELOAD pick the shim build under test.
+integration: lib programs
+	$(PYTEST) tests/integration
+
+# The same suites with the shim built under AddressSanitizer+UBSan (the
+# sanitizer runtime must come first in LD_PRELOAD), and under valgrind.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# ASan must leave the fatal signals alone: the tests check what they do.
+sanitize: programs
+	$(MAKE) B=build/asan SAN="$(ASAN_FLAGS)" lib unit
+	ASAN_OPTIONS=detect_leaks=0:exitcode=66:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:allow_user_segv_handler=1 \
+	RECONSUME_TEST_SHIM=$(CURDIR)/build/asan/libreconsume.so \
+	RECONSUME_TEST_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	    $(PYTEST) tests/integration -m "not nosan"
+
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+valgrind: lib programs $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null; done
+	RECONSUME_TEST_WRAPPER="$(VALGRIND)" $(PYTEST) tests/integration -m valgrind
+
+# End to end: the real client library and a real name server and broker.
+e2e: lib programs
+	$(PYTEST) tests/real
+
+check: deps
+	$(MAKE) lib
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) sanitize
+	$(MAKE) valgrind
+	$(MAKE) e2e
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d)

@@ -1,0 +1,56 @@
+/*
+ * client_api.h - the RocketMQ C client's ABI, as the shim sees it.
+ *
+ * Opaque handles and the signatures of the functions the shim interposes or
+ * calls (CPushConsumer.h, CMessageExt.h of the C/C++ client). Only what the
+ * shim touches is here; the enum values are the client's.
+ */
+#ifndef RECONSUME_HOOKS_CLIENT_API_H
+#define RECONSUME_HOOKS_CLIENT_API_H
+
+typedef struct CPushConsumer CPushConsumer;
+typedef struct CMessageExt CMessageExt;
+
+typedef int (*rc_callback_fn)(CPushConsumer *, CMessageExt *);
+
+/* CMessageModel */
+#define RC_BROADCASTING 0
+#define RC_CLUSTERING 1
+
+#define RC_GROUP_MAX 256 /* RocketMQ group names are at most 255 characters */
+
+/*
+ * The client's functions, resolved with dlsym(RTLD_NEXT, ...) once. An entry
+ * is NULL where the loaded client lacks the function (older versions).
+ */
+struct rc_client {
+    /* interposed */
+    CPushConsumer *(*CreatePushConsumer)(const char *);
+    int (*DestroyPushConsumer)(CPushConsumer *);
+    int (*SetPushConsumerGroupID)(CPushConsumer *, const char *);
+    int (*SetPushConsumerMessageModel)(CPushConsumer *, int);
+    int (*RegisterMessageCallback)(CPushConsumer *, rc_callback_fn);
+    int (*RegisterMessageCallbackOrderly)(CPushConsumer *, rc_callback_fn);
+    int (*UnregisterMessageCallback)(CPushConsumer *);
+    int (*UnregisterMessageCallbackOrderly)(CPushConsumer *);
+    /* read */
+    const char *(*GetPushConsumerGroupID)(CPushConsumer *);
+    const char *(*GetMessageTopic)(CMessageExt *);
+    const char *(*GetMessageTags)(CMessageExt *);
+    const char *(*GetMessageKeys)(CMessageExt *);
+    const char *(*GetMessageBody)(CMessageExt *);
+    int (*GetMessageBodyLength)(CMessageExt *); /* unreleased client master only */
+    const char *(*GetMessageProperty)(CMessageExt *, const char *);
+    const char *(*GetMessageId)(CMessageExt *);
+    int (*GetMessageQueueId)(CMessageExt *);
+    int (*GetMessageReconsumeTimes)(CMessageExt *);
+    long long (*GetMessageBornTimestamp)(CMessageExt *);
+    long long (*GetMessageStoreTimestamp)(CMessageExt *);
+    long long (*GetMessageQueueOffset)(CMessageExt *);
+    long long (*GetMessageCommitLogOffset)(CMessageExt *);
+};
+
+/* The resolved table; resolves on first call (thread-safe, once). */
+const struct rc_client *rc_client(void);
+
+#endif

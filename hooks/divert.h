@@ -1,0 +1,24 @@
+/*
+ * divert.h - taking a poison message out of the flow: store it, durably,
+ * in the configured sink. The caller acknowledges it only on success.
+ */
+#ifndef RECONSUME_HOOKS_DIVERT_H
+#define RECONSUME_HOOKS_DIVERT_H
+
+#include <stddef.h>
+
+#include "hooks/client_api.h"
+#include "hooks/guard.h"
+#include "hooks/registry.h"
+
+/*
+ * Store m with the reason in *call. Returns 0 when the record is durable
+ * (logged at info, with where it went), else -errno (logged at error).
+ */
+int rc_divert(const struct rc_registration *reg, CMessageExt *m, const struct rc_call *call,
+              int attempts, const char *mode);
+
+/* Create the sink's directories; 0, or -1 with the reason in err. */
+int rc_divert_prepare(char *err, size_t errlen);
+
+#endif

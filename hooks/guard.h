@@ -1,0 +1,58 @@
+/*
+ * guard.h - calling the application's callback, with what may escape it caught.
+ *
+ * Three layers, each used only when its kind is caught (RECONSUME_CATCH):
+ *   plain call           nothing caught; exceptions pass through untouched
+ *   rc_call_catching     C++ exceptions caught (guard_cxx.cc)
+ *   rc_call_sigguarded   fatal signals recovered (guard_signal.c), around either
+ */
+#ifndef RECONSUME_HOOKS_GUARD_H
+#define RECONSUME_HOOKS_GUARD_H
+
+#include <stdbool.h>
+
+#include "hooks/client_api.h"
+#include "policy/outcome.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RC_EXC_TYPE_MAX 256
+#define RC_EXC_WHAT_MAX 1024
+
+/*
+ * What one call did. Only `outcome` is set on every call; the rest is filled
+ * for the failure it describes (the success path writes nothing else).
+ */
+struct rc_call {
+    enum rc_outcome outcome;
+    int status;
+    int signo;
+    bool has_what; /* a std::exception: exc_what is its what() */
+    char exc_type[RC_EXC_TYPE_MAX];
+    char exc_what[RC_EXC_WHAT_MAX];
+};
+
+/* Call cb, catching any C++ exception (type name, and what() of a std::exception). */
+void rc_call_catching(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m, struct rc_call *out);
+
+/*
+ * Call cb (through rc_call_catching when catch_exceptions), recovering from
+ * the fatal signals installed by rc_sigguard_install(). A recovered call has
+ * outcome RC_OUT_SIGNAL and signo set.
+ */
+void rc_call_sigguarded(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m, bool catch_exceptions,
+                        struct rc_call *out);
+
+/*
+ * Install the handlers for the signals in catch_mask (RC_CATCH_SIGNAL,
+ * RC_CATCH_ABORT), once; max_recoveries caps recoveries per process (after
+ * that a fault takes its normal course). Returns 0, or -1 (logged).
+ */
+int rc_sigguard_install(unsigned catch_mask, long max_recoveries);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+// guard_cxx.cc - the one place that needs the C++ ABI: catching what the
+// application's callback throws. Zero-cost when nothing is thrown (the try
+// block adds only unwind tables). The type name comes from the exception
+// object's type_info, demangled; what() is kept for std::exception.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cxxabi.h>
+#include <exception>
+#include <typeinfo>
+
+#include "hooks/guard.h"
+
+static void copy_out(char *dst, size_t cap, const char *src)
+{
+    std::snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void name_current(struct rc_call *out)
+{
+    const std::type_info *t = abi::__cxa_current_exception_type();
+    const char *mangled = t ? t->name() : "unknown";
+    int rc = -1;
+    // __cxa_demangle allocates: fine here, this is the failure path.
+    char *nice = abi::__cxa_demangle(mangled, nullptr, nullptr, &rc);
+    copy_out(out->exc_type, sizeof out->exc_type, rc == 0 && nice ? nice : mangled);
+    std::free(nice);
+}
+
+extern "C" void rc_call_catching(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m,
+                                 struct rc_call *out)
+{
+    try {
+        out->status = cb(c, m);
+        out->outcome = rc_outcome_of_status(out->status);
+        return;
+    } catch (const abi::__forced_unwind &) {
+        throw; // thread cancellation must go on unwinding
+    } catch (const std::exception &e) {
+        name_current(out);
+        copy_out(out->exc_what, sizeof out->exc_what, e.what());
+        out->has_what = true;
+    } catch (...) {
+        name_current(out);
+        out->has_what = false;
+    }
+    out->outcome = RC_OUT_EXCEPTION;
+    out->status = 1;
+}

@@ -1,0 +1,64 @@
+/*
+ * registry.h - consumers the shim knows, and the wrapped callbacks they own.
+ *
+ * A registration is one wrapped callback: the application's function, its
+ * consumer, whether it is orderly, and the libffi closure standing in for it.
+ * Closures are never handed back to libffi: a destroyed consumer's closures go
+ * to a free list for the next registration. That bounds their memory by the
+ * peak number of live registrations, and means a forked child (where libffi's
+ * allocator lock may be held by a thread that no longer exists) can still
+ * wrap callbacks using closures allocated before the fork.
+ */
+#ifndef RECONSUME_HOOKS_REGISTRY_H
+#define RECONSUME_HOOKS_REGISTRY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hooks/client_api.h"
+
+struct rc_consumer;
+
+struct rc_registration {
+    rc_callback_fn cb;           /* the application's callback */
+    struct rc_consumer *owner;
+    bool orderly;
+    rc_callback_fn entry;        /* the closure's code: what the client calls */
+    void *closure;               /* ffi_closure * */
+    struct rc_registration *next;
+};
+
+/* Remember a consumer's group (CreatePushConsumer, SetPushConsumerGroupID). */
+void rc_registry_set_group(CPushConsumer *c, const char *group);
+
+/* Remember a consumer's message model (SetPushConsumerMessageModel). */
+void rc_registry_set_model(CPushConsumer *c, int model);
+
+/* The consumer's model (RC_CLUSTERING unless set); lock-free. */
+int rc_consumer_model(const struct rc_consumer *o);
+
+/* Copy the consumer's group into buf ("" if unknown). */
+void rc_consumer_group(const struct rc_consumer *o, char *buf, size_t cap);
+
+/*
+ * A new registration wrapping cb for consumer c, with its closure bound to
+ * the dispatcher; NULL if none can be had (the reason is logged once), and
+ * the caller then passes the callback through unwrapped.
+ */
+struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly);
+
+/* Undo rc_registry_wrap (the client refused the registration). */
+void rc_registry_unwrap(struct rc_registration *r);
+
+/* The consumer is destroyed (the real DestroyPushConsumer has returned). */
+void rc_registry_forget(CPushConsumer *c);
+
+/* Allocate a few closures now, in the parent, for children forked later. */
+void rc_registry_prealloc(int n);
+
+/* Fork handlers for the registry lock. */
+void rc_registry_lock(void);
+void rc_registry_unlock(void);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * config.h - the shim's settings, read once from RECONSUME_* variables.
+ *
+ * Parsing is pure: the environment is reached through a lookup function so
+ * that tests can feed any table. Every value is validated; the first bad one
+ * fails the whole load with one line naming the variable, the value and what
+ * is accepted. A config is either applied whole or not at all.
+ */
+#ifndef RECONSUME_POLICY_CONFIG_H
+#define RECONSUME_POLICY_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Failure kinds the shim catches (RECONSUME_CATCH). */
+enum {
+    RC_CATCH_STATUS = 1u << 0,    /* reconsume-later and garbage statuses */
+    RC_CATCH_EXCEPTION = 1u << 1, /* C++ exceptions escaping the callback */
+    RC_CATCH_SIGNAL = 1u << 2,    /* SIGSEGV, SIGBUS, SIGFPE, SIGILL */
+    RC_CATCH_ABORT = 1u << 3,     /* SIGABRT (abort(), failed assert) */
+    RC_CATCH_ALL = 0xfu,
+};
+
+enum rc_log_level { RC_LOG_ERROR = 0, RC_LOG_WARN, RC_LOG_INFO, RC_LOG_DEBUG };
+
+/* Exit status of a strict-mode process whose configuration is bad (EX_CONFIG). */
+#define RC_STRICT_EXIT 78
+
+#define RC_MAX_RETRIES_LIMIT 1000
+
+struct rc_config {
+    bool enable;
+    bool strict;
+    int max_retries;
+    unsigned catch_mask;
+    int log_level;
+    int broadcast_backoff_ms;
+    long timeout_ms;
+    long track_max;
+    long signal_max;
+    char spool_dir[PATH_MAX];
+    char log_path[PATH_MAX];   /* "" = stderr */
+    char stats_path[PATH_MAX]; /* "" = none */
+};
+
+typedef const char *(*rc_getenv_fn)(const char *name);
+
+/*
+ * Fill *out from the variables seen through get(). Returns 0, or -1 with
+ * the one-line reason in err. out->strict is valid even on failure (so the
+ * caller knows whether to stop the process), as long as RECONSUME_STRICT
+ * itself parsed.
+ */
+int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
+
+/* The comma-separated names of a catch mask, e.g. "status,exception". */
+void rc_catch_format(unsigned mask, char *buf, size_t cap);
+
+#endif

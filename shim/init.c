@@ -1,0 +1,109 @@
+/*
+ * init.c - load-time set-up and exit-time report.
+ *
+ * The constructor reads the environment once (secure_getenv: a set-uid host
+ * ignores RECONSUME_*), validates all of it, and either switches the shim on
+ * or leaves it as a pure forwarder, saying why once. It never ends the host,
+ * except in strict mode with a bad configuration, which is what strict means.
+ */
+#include <errno.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hooks/divert.h"
+#include "hooks/guard.h"
+#include "hooks/registry.h"
+#include "shim/log.h"
+#include "shim/runtime.h"
+#include "shim/stats.h"
+
+struct rc_runtime rc_rt;
+
+static const char *env(const char *name) { return secure_getenv(name); }
+
+static void before_fork(void)
+{
+    rc_registry_lock();
+    rc_attempts_lock(rc_rt.attempts);
+}
+static void after_fork_parent(void)
+{
+    rc_attempts_unlock(rc_rt.attempts);
+    rc_registry_unlock();
+}
+static void after_fork_child(void)
+{
+    atomic_store(&rc_rt.in_forked_child, true);
+    rc_attempts_unlock(rc_rt.attempts);
+    rc_registry_unlock();
+}
+
+void rc_runtime_disable(const char *why)
+{
+    if (rc_rt.cfg.strict) {
+        rc_log_stderr("error: %s; exiting (RECONSUME_STRICT=1)", why);
+        _exit(RC_STRICT_EXIT);
+    }
+    if (atomic_exchange(&rc_rt.active, false))
+        rc_log(RC_LOG_ERROR, "%s; shim disabled (pass-through)", why);
+}
+
+__attribute__((constructor)) static void rc_init(void)
+{
+    char err[PATH_MAX + 256];
+    int saved = errno;
+    if (rc_config_load(&rc_rt.cfg, env, err, sizeof err) != 0) {
+        rc_log_stderr("error: %s; %s", err,
+                      rc_rt.cfg.strict ? "exiting (RECONSUME_STRICT=1)" : "shim disabled (pass-through)");
+        if (rc_rt.cfg.strict)
+            _exit(RC_STRICT_EXIT);
+        goto out;
+    }
+    if (!rc_rt.cfg.enable)
+        goto out;
+    rc_log_open(rc_rt.cfg.log_path, rc_rt.cfg.log_level);
+    rc_rt.attempts = rc_attempts_new((size_t)rc_rt.cfg.track_max);
+    if (!rc_rt.attempts) {
+        rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
+        goto out;
+    }
+    if (gethostname(rc_rt.host, sizeof rc_rt.host - 1) != 0)
+        strcpy(rc_rt.host, "unknown");
+    if (pthread_atfork(before_fork, after_fork_parent, after_fork_child) != 0) {
+        rc_log(RC_LOG_ERROR, "pthread_atfork failed; shim disabled (pass-through)");
+        goto out;
+    }
+    /* A consumer process (the client is loaded already): keep a few closures
+     * for registrations made in children forked later. */
+    if (dlsym(RTLD_NEXT, "RegisterMessageCallback"))
+        rc_registry_prealloc(4);
+    atomic_store(&rc_rt.active, true);
+    if (rc_log_enabled(RC_LOG_DEBUG)) {
+        char kinds[64];
+        rc_catch_format(rc_rt.cfg.catch_mask, kinds, sizeof kinds);
+        rc_log(RC_LOG_DEBUG, "loaded: max retries %d, catch %s, spool %s", rc_rt.cfg.max_retries,
+               kinds, rc_rt.cfg.spool_dir);
+    }
+out:
+    errno = saved;
+}
+
+__attribute__((destructor)) static void rc_fini(void)
+{
+    if (!rc_active() || atomic_load(&rc_stats.registrations) == 0)
+        return;
+    int saved = errno;
+    if (rc_rt.cfg.stats_path[0]) {
+        int rc = rc_stats_write(rc_rt.cfg.stats_path);
+        if (rc != 0)
+            rc_log(RC_LOG_ERROR, "cannot write RECONSUME_STATS=%s: %s", rc_rt.cfg.stats_path,
+                   strerror(-rc));
+    }
+    char line[512];
+    rc_stats_summary(line, sizeof line);
+    rc_log(RC_LOG_INFO, "exit: %s", line);
+    errno = saved;
+}

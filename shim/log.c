@@ -1,0 +1,65 @@
+#include "shim/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static int log_fd = 2;
+static int log_level = RC_LOG_INFO;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void rc_log_open(const char *path, int level)
+{
+    log_level = level;
+    if (path && path[0]) {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0)
+            log_fd = fd;
+        else
+            rc_log_stderr("warn: cannot open RECONSUME_LOG=%s (%m); logging to stderr", path);
+    }
+}
+
+bool rc_log_enabled(int level) { return level <= log_level; }
+
+static void vlog_fd(int fd, const char *prefix, const char *fmt, va_list ap)
+{
+    char line[2048];
+    int saved = errno;
+    int n = snprintf(line, sizeof line, "reconsume[%ld]: %s", (long)getpid(), prefix);
+    if (n < 0)
+        n = 0;
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > sizeof line - 2)
+        len = sizeof line - 2; /* cut, but still one line */
+    line[len++] = '\n';
+    ssize_t w;
+    do
+        w = write(fd, line, len);
+    while (w < 0 && errno == EINTR);
+    errno = saved;
+}
+
+void rc_log(int level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "%s: ", level_names[level < 0 ? 0 : level > 3 ? 3 : level]);
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_fd(log_fd, prefix, fmt, ap);
+    va_end(ap);
+}
+
+void rc_log_stderr(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_fd(2, "", fmt, ap);
+    va_end(ap);
+}

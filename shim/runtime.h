@@ -1,0 +1,38 @@
+/*
+ * runtime.h - the shim's process-wide state, set once at load.
+ *
+ * After init the config is read-only, so the delivery path reads it without
+ * a lock. `active` is the switch between wrapping and pure pass-through.
+ */
+#ifndef RECONSUME_SHIM_RUNTIME_H
+#define RECONSUME_SHIM_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "policy/attempts.h"
+#include "policy/config.h"
+
+struct rc_runtime {
+    atomic_bool active;
+    atomic_bool in_forked_child; /* set in the child of a fork() */
+    struct rc_config cfg;
+    struct rc_attempts *attempts;
+    char host[256];
+};
+
+extern struct rc_runtime rc_rt;
+
+static inline bool rc_active(void)
+{
+    return atomic_load_explicit(&rc_rt.active, memory_order_acquire);
+}
+
+/*
+ * Give up wrapping new registrations for good (said once by the caller);
+ * with RECONSUME_STRICT the process stops instead. Callbacks wrapped already
+ * keep their wrappers: taking them away under a running consumer would race.
+ */
+void rc_runtime_disable(const char *why);
+
+#endif
