@@ -78,7 +78,8 @@ sanitize: programs
 	RECONSUME_TEST_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	    $(PYTEST) tests/integration -m "not nosan"
 
-VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+            --suppressions=$(CURDIR)/tests/valgrind.supp
 valgrind: lib programs $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null; done
 	RECONSUME_TEST_WRAPPER="$(VALGRIND)" $(PYTEST) tests/integration -m valgrind
@@ -97,5 +98,9 @@ check: deps
 
 clean:
 	rm -rf build
+
+# Parts with their own rules: bench/ (make bench), tests/hardening/
+# (make hardening), tools/ (the reconsume command, make install).
+include $(wildcard bench/*.mk tests/hardening/*.mk tools/*.mk)
 
 -include $(LIB_OBJ:.o=.d)

@@ -3,10 +3,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hooks/delivery.h"
 #include "hooks/message.h"
 #include "shim/log.h"
 #include "shim/runtime.h"
@@ -51,19 +53,29 @@ static int write_record(const struct rc_record *r, char *name, size_t cap, char 
     return rc;
 }
 
-int rc_divert(const struct rc_registration *reg, CMessageExt *m, const struct rc_call *call,
-              int attempts, const char *mode)
+int rc_divert(const struct rc_delivery *d, const struct rc_call *call, int attempts,
+              const char *action, const char *because)
 {
     struct rc_record r;
     memset(&r, 0, sizeof r);
-    rc_message_read(m, &r);
+    rc_message_read(d->m, &r);
 
-    char group[RC_GROUP_MAX];
-    rc_consumer_group(reg->owner, group, sizeof group);
+    char gbuf[RC_GROUP_MAX], rule[512], injected[600];
+    const char *group = rc_delivery_group(d, gbuf, sizeof gbuf);
+    if (d->rule) {
+        rc_rule_describe(d->rule, rule, sizeof rule);
+        r.rule = rule;
+    }
+    if (d->injected) {
+        snprintf(injected, sizeof injected, "rule %d: %s", d->injected->index, d->injected->spec);
+        r.injected = injected;
+    }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
 
     r.outcome = rc_outcome_name(call->outcome);
+    r.action = action;
+    r.because = because;
     r.status = call->status;
     if (call->outcome == RC_OUT_EXCEPTION) {
         r.exc_type = call->exc_type;
@@ -72,9 +84,9 @@ int rc_divert(const struct rc_registration *reg, CMessageExt *m, const struct rc
     if (call->outcome == RC_OUT_SIGNAL)
         r.signal_name = signal_name(call->signo);
     r.attempts = attempts;
-    r.max_retries = rc_rt.cfg.max_retries;
+    r.max_retries = d->max_retries;
     r.group = group;
-    r.mode = mode;
+    r.mode = rc_delivery_mode(d);
     r.host = rc_rt.host;
     r.pid = (long)getpid();
     r.diverted_at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
@@ -85,12 +97,13 @@ int rc_divert(const struct rc_registration *reg, CMessageExt *m, const struct rc
                        : call->outcome == RC_OUT_SIGNAL ? r.signal_name
                                                          : "";
     if (rc == 0)
-        rc_log(RC_LOG_INFO, "diverted msgId=%s topic=%s group=%s after %d attempt%s (%s%s%s) -> %s/new/%s",
-               r.msg_id ? r.msg_id : "?", r.topic ? r.topic : "?", group, attempts,
+        rc_log(RC_LOG_INFO, "%s msgId=%s topic=%s group=%s after %d attempt%s (%s%s%s) -> %s/new/%s",
+               action, r.msg_id ? r.msg_id : "?", r.topic ? r.topic : "?", group, attempts,
                attempts == 1 ? "" : "s", r.outcome, what[0] ? " " : "", what,
                rc_rt.cfg.spool_dir, name);
     else
-        rc_log(RC_LOG_ERROR, "could not divert msgId=%s topic=%s (%s): not acknowledged, it will be retried",
-               r.msg_id ? r.msg_id : "?", r.topic ? r.topic : "?", err);
+        rc_log(RC_LOG_ERROR, "could not store msgId=%s topic=%s (%s)%s", r.msg_id ? r.msg_id : "?",
+               r.topic ? r.topic : "?", err,
+               strcmp(action, "diverted") == 0 ? ": not acknowledged, it will be retried" : "");
     return rc;
 }

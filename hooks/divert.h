@@ -11,12 +11,17 @@
 #include "hooks/guard.h"
 #include "hooks/registry.h"
 
+struct rc_delivery;
+
 /*
- * Store m with the reason in *call. Returns 0 when the record is durable
- * (logged at info, with where it went), else -errno (logged at error).
+ * Store d's message with the reason in *call. action is "diverted" (the
+ * caller will acknowledge it) or "observed" (observe mode: kept for study, not
+ * acked); because is "cap", "non_retryable", "signal" or "crash_loop".
+ * Returns 0 when the record is durable (logged at info, with where it went),
+ * else -errno (logged at error).
  */
-int rc_divert(const struct rc_registration *reg, CMessageExt *m, const struct rc_call *call,
-              int attempts, const char *mode);
+int rc_divert(const struct rc_delivery *d, const struct rc_call *call, int attempts,
+              const char *action, const char *because);
 
 /* Create the sink's directories; 0, or -1 with the reason in err. */
 int rc_divert_prepare(char *err, size_t errlen);

@@ -38,6 +38,14 @@ struct rc_call {
 void rc_call_catching(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m, struct rc_call *out);
 
 /*
+ * Observe mode: call cb; if a C++ exception escapes, fill *out, call
+ * seen(out, m), and rethrow it, so that the client meets it exactly as it
+ * would without the shim.
+ */
+void rc_call_observing(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m, struct rc_call *out,
+                       void (*seen)(const struct rc_call *, CMessageExt *));
+
+/*
  * Call cb (through rc_call_catching when catch_exceptions), recovering from
  * the fatal signals installed by rc_sigguard_install(). A recovered call has
  * outcome RC_OUT_SIGNAL and signo set.

@@ -7,9 +7,11 @@
 #include <cstring>
 #include <cxxabi.h>
 #include <exception>
+#include <stdexcept>
 #include <typeinfo>
 
 #include "hooks/guard.h"
+#include "hooks/inject_hook.h"
 
 static void copy_out(char *dst, size_t cap, const char *src)
 {
@@ -46,4 +48,36 @@ extern "C" void rc_call_catching(rc_callback_fn cb, CPushConsumer *c, CMessageEx
     }
     out->outcome = RC_OUT_EXCEPTION;
     out->status = 1;
+}
+
+extern "C" void rc_call_observing(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m,
+                                  struct rc_call *out,
+                                  void (*seen)(const struct rc_call *, CMessageExt *))
+{
+    try {
+        out->status = cb(c, m);
+        out->outcome = rc_outcome_of_status(out->status);
+    } catch (const abi::__forced_unwind &) {
+        throw;
+    } catch (...) {
+        out->outcome = RC_OUT_EXCEPTION;
+        out->status = 1;
+        name_current(out);
+        out->has_what = false;
+        try {
+            throw;
+        } catch (const std::exception &e) {
+            copy_out(out->exc_what, sizeof out->exc_what, e.what());
+            out->has_what = true;
+        } catch (...) {
+        }
+        seen(out, m);
+        throw; // on its way, untouched
+    }
+}
+
+// An injected fault of kind "throw": what a failing application would do.
+extern "C" int rc_inject_throw(CPushConsumer *, CMessageExt *)
+{
+    throw std::runtime_error(rc_inject_text());
 }

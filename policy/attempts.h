@@ -15,6 +15,7 @@
 #define RECONSUME_POLICY_ATTEMPTS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rc_attempts;
@@ -29,6 +30,13 @@ void rc_attempts_free(struct rc_attempts *t);
  * then relies on the client's counter alone).
  */
 int rc_attempts_bump(struct rc_attempts *t, const void *owner, const char *id);
+
+/* Failures counted so far for (owner, id), 0 if none; takes the lock. */
+int rc_attempts_peek(struct rc_attempts *t, const void *owner, const char *id);
+
+/* Whether (owner, id) may be in the table: false means certainly not.
+ * Lock-free: a success checks this before rc_attempts_forget. */
+bool rc_attempts_maybe(struct rc_attempts *t, const void *owner, const char *id);
 
 /* Forget (owner, id): it succeeded or was diverted. */
 void rc_attempts_forget(struct rc_attempts *t, const void *owner, const char *id);

@@ -8,6 +8,8 @@
  */
 #include "policy/config.h"
 
+#include "policy/conffile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,7 @@ static const struct { const char *name; unsigned bits; } catch_names[] = {
     {"abort", RC_CATCH_ABORT},
 };
 
-static int parse_catch(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
+int rc_catch_parse(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
 {
     static const char accepted[] =
         "expected a comma-separated list of status, exception, signal, abort, or all, or none";
@@ -152,19 +154,141 @@ static int parse_path(const char *name, const char *v, bool want_dir, char *out,
     }
 }
 
-static void default_spool(rc_getenv_fn get, char *out, size_t cap)
+/*
+ * The default spool: $XDG_STATE_HOME/reconsume/spool, else
+ * $HOME/.local/state/reconsume/spool, else /var/tmp/reconsume-<uid>/spool.
+ * A base too long for PATH_MAX is an error naming it (it used to be cut
+ * silently, which named some other directory).
+ */
+static int default_spool(rc_getenv_fn get, char *out, size_t cap, char *err, size_t errlen)
 {
     const char *state = get("XDG_STATE_HOME");
     const char *home = get("HOME");
-    if (state && state[0] == '/')
-        snprintf(out, cap, "%s/reconsume/spool", state);
-    else if (home && home[0] == '/')
-        snprintf(out, cap, "%s/.local/state/reconsume/spool", home);
-    else
+    int n;
+    if (state && state[0] == '/') {
+        n = snprintf(out, cap, "%s/reconsume/spool", state);
+        if (n < 0 || (size_t)n >= cap)
+            return ERR("XDG_STATE_HOME='%s': the default spool directory under it is longer "
+                       "than %zu bytes; set RECONSUME_SPOOL_DIR", state, cap - 1);
+    } else if (home && home[0] == '/') {
+        n = snprintf(out, cap, "%s/.local/state/reconsume/spool", home);
+        if (n < 0 || (size_t)n >= cap)
+            return ERR("HOME='%s': the default spool directory under it is longer than %zu "
+                       "bytes; set RECONSUME_SPOOL_DIR", home, cap - 1);
+    } else {
         snprintf(out, cap, "/var/tmp/reconsume-%ld/spool", (long)getuid());
+    }
+    return 0;
+}
+
+/*
+ * Make the error line safe to print: a value from the environment may hold
+ * a newline or a terminal escape sequence, and the line goes to stderr or a
+ * log. Bytes outside printable ASCII become \xNN (a line of printable ASCII
+ * reads exactly as before; out of memory, they become '?'). Cut at an escape
+ * boundary, never mid-escape.
+ */
+static void sanitize_err(char *err, size_t errlen)
+{
+    if (!err || errlen == 0)
+        return;
+    size_t n = strnlen(err, errlen - 1);
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] >= 0x7f)
+                err[i] = '?';
+        err[n] = '\0';
+        return;
+    }
+    memcpy(copy, err, n);
+    copy[n] = '\0';
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)copy[i];
+        char esc[5];
+        size_t k;
+        if (ch < 0x20 || ch >= 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", ch);
+            k = 4;
+        } else {
+            esc[0] = (char)ch;
+            k = 1;
+        }
+        if (o + k > errlen - 1)
+            break;
+        memcpy(err + o, esc, k);
+        o += k;
+    }
+    err[o] = '\0';
+    free(copy);
+}
+
+static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen);
+
+/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error). */
+static const char *const known_names[] = {
+    "RECONSUME_ENABLE", "RECONSUME_STRICT", "RECONSUME_MODE", "RECONSUME_OBSERVE_RECORD",
+    "RECONSUME_MAX_RETRIES", "RECONSUME_CATCH", "RECONSUME_LOG_LEVEL", "RECONSUME_LOG",
+    "RECONSUME_BROADCAST_BACKOFF_MS", "RECONSUME_TIMEOUT_MS", "RECONSUME_TRACK_MAX",
+    "RECONSUME_SIGNAL_MAX", "RECONSUME_SPOOL_DIR", "RECONSUME_STATS",
+    "RECONSUME_STATS_INTERVAL_MS", "RECONSUME_INJECT", "RECONSUME_INJECT_SEED",
+    "RECONSUME_NON_RETRYABLE", "RECONSUME_RULES", "RECONSUME_JOURNAL", "RECONSUME_MAX_CRASHES",
+    NULL,
+};
+
+void rc_config_free(struct rc_config *c)
+{
+    rc_inject_free(&c->inject);
+    rc_nonretry_free(&c->non_retryable);
+    rc_rules_free(&c->rules);
 }
 
 int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
+{
+    /* RECONSUME_CONFIG names a file of the same settings (the environment
+     * wins) and of rule lines; it is read from the environment only. */
+    struct rc_config_file *file = NULL;
+    const char *path = get("RECONSUME_CONFIG");
+    int rc = 0;
+    memset(c, 0, sizeof *c);
+    if (path) {
+        if (path[0] == '\0') {
+            rc = ERR("RECONSUME_CONFIG='': empty value; unset it for no file");
+            goto out;
+        }
+        if (rc_config_file_read(path, known_names, &file, err, errlen) != 0) {
+            /* Strict mode still applies to a file that cannot be used. */
+            const char *sv = get("RECONSUME_STRICT");
+            char ignored[8];
+            if (sv && parse_bool("RECONSUME_STRICT", sv, &c->strict, ignored, sizeof ignored) != 0)
+                c->strict = false;
+            char why[1024];
+            snprintf(why, sizeof why, "%s", err);
+            rc = ERR("RECONSUME_CONFIG='%s': %s", path, why);
+            goto out;
+        }
+        rc_config_file_use(file, get);
+        get = rc_config_lookup;
+    }
+    rc = load(c, get, err, errlen);
+    if (rc == 0 && file)
+        rc = rc_rules_append(&c->rules, rc_config_file_rules(file), err, errlen);
+out:
+    if (file) {
+        rc_config_file_use(NULL, NULL);
+        rc_config_file_free(file);
+    }
+    if (rc != 0) {
+        bool strict = c->strict;
+        rc_config_free(c);
+        c->strict = strict;
+        sanitize_err(err, errlen);
+    }
+    return rc;
+}
+
+static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->enable = true;
@@ -176,6 +300,8 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
     c->timeout_ms = 0;
     c->track_max = 65536;
     c->signal_max = 100;
+    c->stats_interval_ms = 5000;
+    c->max_crashes = 3;
     err[0] = '\0';
 
     const char *v;
@@ -193,6 +319,17 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
         NONEMPTY("RECONSUME_ENABLE");
         if (parse_bool("RECONSUME_ENABLE", v, &c->enable, err, errlen)) return -1;
     }
+    if (GET("RECONSUME_MODE")) {
+        NONEMPTY("RECONSUME_MODE");
+        if (strcasecmp(v, "observe") == 0)
+            c->observe = true;
+        else if (strcasecmp(v, "enforce") != 0)
+            return ERR("%s='%s': expected enforce or observe", "RECONSUME_MODE", v);
+    }
+    if (GET("RECONSUME_OBSERVE_RECORD")) {
+        NONEMPTY("RECONSUME_OBSERVE_RECORD");
+        if (parse_bool("RECONSUME_OBSERVE_RECORD", v, &c->observe_record, err, errlen)) return -1;
+    }
     if (GET("RECONSUME_MAX_RETRIES")) {
         NONEMPTY("RECONSUME_MAX_RETRIES");
         if (parse_long("RECONSUME_MAX_RETRIES", v, 0, RC_MAX_RETRIES_LIMIT, &n, err, errlen))
@@ -201,7 +338,7 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
     }
     if (GET("RECONSUME_CATCH")) {
         NONEMPTY("RECONSUME_CATCH");
-        if (parse_catch("RECONSUME_CATCH", v, &c->catch_mask, err, errlen)) return -1;
+        if (rc_catch_parse("RECONSUME_CATCH", v, &c->catch_mask, err, errlen)) return -1;
     }
     if (GET("RECONSUME_LOG_LEVEL")) {
         NONEMPTY("RECONSUME_LOG_LEVEL");
@@ -232,8 +369,46 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
         if (parse_path("RECONSUME_SPOOL_DIR", v, true, c->spool_dir, sizeof c->spool_dir, err,
                        errlen))
             return -1;
-    } else {
-        default_spool(get, c->spool_dir, sizeof c->spool_dir);
+    } else if (default_spool(get, c->spool_dir, sizeof c->spool_dir, err, errlen)) {
+        return -1;
+    }
+    if (GET("RECONSUME_STATS_INTERVAL_MS")) {
+        NONEMPTY("RECONSUME_STATS_INTERVAL_MS");
+        if (parse_long("RECONSUME_STATS_INTERVAL_MS", v, 100, 3600000L, &c->stats_interval_ms, err,
+                       errlen))
+            return -1;
+    }
+    if (GET("RECONSUME_MAX_CRASHES")) {
+        NONEMPTY("RECONSUME_MAX_CRASHES");
+        if (parse_long("RECONSUME_MAX_CRASHES", v, 1, 1000, &n, err, errlen))
+            return -1;
+        c->max_crashes = (int)n;
+    }
+    if (GET("RECONSUME_JOURNAL")) {
+        NONEMPTY("RECONSUME_JOURNAL");
+        if (parse_path("RECONSUME_JOURNAL", v, true, c->journal_dir, sizeof c->journal_dir, err,
+                       errlen))
+            return -1;
+    }
+    {
+        uint64_t seed;
+        const char *spec = get("RECONSUME_INJECT");
+        if (rc_inject_seed_parse(get("RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
+            return -1;
+        if (spec && spec[0] == '\0')
+            return ERR("RECONSUME_INJECT='': empty value; unset it for no injection");
+        if (rc_inject_parse(spec, seed, &c->inject, err, errlen) != 0)
+            return -1;
+    }
+    if (GET("RECONSUME_NON_RETRYABLE")) {
+        NONEMPTY("RECONSUME_NON_RETRYABLE");
+        if (rc_nonretry_parse("RECONSUME_NON_RETRYABLE", v, &c->non_retryable, err, errlen) != 0)
+            return -1;
+    }
+    if (GET("RECONSUME_RULES")) {
+        NONEMPTY("RECONSUME_RULES");
+        if (rc_rules_parse("RECONSUME_RULES", v, &c->rules, err, errlen) != 0)
+            return -1;
     }
     if (GET("RECONSUME_LOG")) {
         NONEMPTY("RECONSUME_LOG");

@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/inject.h"
+#include "policy/nonretry.h"
+#include "policy/rules.h"
+
 /* Failure kinds the shim catches (RECONSUME_CATCH). */
 enum {
     RC_CATCH_STATUS = 1u << 0,    /* reconsume-later and garbage statuses */
@@ -32,6 +36,8 @@ enum rc_log_level { RC_LOG_ERROR = 0, RC_LOG_WARN, RC_LOG_INFO, RC_LOG_DEBUG };
 struct rc_config {
     bool enable;
     bool strict;
+    bool observe;        /* RECONSUME_MODE=observe: classify and count, change nothing */
+    bool observe_record; /* RECONSUME_OBSERVE_RECORD: in observe mode, spool would-be diversions */
     int max_retries;
     unsigned catch_mask;
     int log_level;
@@ -42,6 +48,13 @@ struct rc_config {
     char spool_dir[PATH_MAX];
     char log_path[PATH_MAX];   /* "" = stderr */
     char stats_path[PATH_MAX]; /* "" = none */
+    long stats_interval_ms;    /* how often RECONSUME_STATS is rewritten while running */
+    char journal_dir[PATH_MAX]; /* RECONSUME_JOURNAL: "" = no crash-loop detection */
+    int max_crashes;            /* RECONSUME_MAX_CRASHES */
+    /* Owned; released by rc_config_free(). */
+    struct rc_inject inject;          /* RECONSUME_INJECT, RECONSUME_INJECT_SEED */
+    struct rc_nonretry non_retryable; /* RECONSUME_NON_RETRYABLE */
+    struct rc_rules rules;            /* RECONSUME_RULES, then RECONSUME_CONFIG's rule lines */
 };
 
 typedef const char *(*rc_getenv_fn)(const char *name);
@@ -53,6 +66,17 @@ typedef const char *(*rc_getenv_fn)(const char *name);
  * itself parsed.
  */
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
+
+/*
+ * Parse a RECONSUME_CATCH list (value v of the variable called name, named in
+ * the error): status, exception, signal, abort, comma-separated, or all, or
+ * none. Returns 0, or -1 with the one-line reason in err. (Also used by the
+ * catch= setting of a rule, policy/rules.c.)
+ */
+int rc_catch_parse(const char *name, const char *v, unsigned *out, char *err, size_t errlen);
+
+/* Release what rc_config_load allocated (also after a failed load). */
+void rc_config_free(struct rc_config *c);
 
 /* The comma-separated names of a catch mask, e.g. "status,exception". */
 void rc_catch_format(unsigned mask, char *buf, size_t cap);

@@ -14,6 +14,7 @@ enum rc_outcome {
     RC_OUT_BAD_STATUS,  /* returned anything else ("null"/garbage) */
     RC_OUT_EXCEPTION,   /* a C++ exception escaped */
     RC_OUT_SIGNAL,      /* a fatal signal was raised inside it (opt-in) */
+    RC_OUT_CRASH_LOOP,  /* not called: the message crashed the process too often */
     RC_OUT_COUNT
 };
 
@@ -25,7 +26,7 @@ static inline enum rc_outcome rc_outcome_of_status(int status)
                                           : RC_OUT_BAD_STATUS;
 }
 
-/* "success", "reconsume", "bad_status", "exception", "signal". */
+/* "success", "reconsume", "bad_status", "exception", "signal", "crash_loop". */
 const char *rc_outcome_name(enum rc_outcome o);
 
 #endif

@@ -39,6 +39,9 @@ struct field {
 /* The order in which they are written (the contract's order). */
 static const struct field fields[] = {
     F("Outcome", K_STR, outcome),
+    F("Action", K_STR, action),
+    F("Diverted-Because", K_STR, because),
+    F("Injected", K_STR, injected),
     F("Status", K_INT, status),
     F("Exception-Type", K_STR, exc_type),
     F("Exception-What", K_STR, exc_what),
@@ -47,6 +50,7 @@ static const struct field fields[] = {
     F("Max-Retries", K_INT, max_retries),
     F("Group", K_STR, group),
     F("Mode", K_STR, mode),
+    F("Rule", K_STR, rule),
     F("Topic", K_STR, topic),
     F("Tags", K_STR, tags),
     F("Keys", K_STR, keys),

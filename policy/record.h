@@ -47,7 +47,10 @@ struct rc_prop {
  */
 struct rc_record {
     /* the reason */
-    const char *outcome;        /* "reconsume", "bad_status", "exception", "signal", "timeout" */
+    const char *outcome;        /* "reconsume", "bad_status", "exception", "signal", "crash_loop" */
+    const char *action;         /* "diverted", or "observed" (observe mode: recorded, not acked) */
+    const char *because;        /* "cap", "non_retryable", "signal", "crash_loop" */
+    const char *injected;       /* the injected fault that caused it, e.g. "throw"; NULL if real */
     int status;                 /* what the callback returned (reconsume, bad_status) */
     const char *exc_type;       /* C++ exception type name, demangled where possible */
     const char *exc_what;       /* what() of a std::exception */
@@ -56,6 +59,7 @@ struct rc_record {
     int max_retries;            /* the cap in force */
     const char *group;
     const char *mode;           /* "clustering", "orderly", "broadcasting" */
+    const char *rule;           /* the rule in force, as rc_rule_describe() gives it */
     const char *host;
     long pid;
     long long diverted_at_ms;   /* Unix time in ms; written as ISO 8601 UTC too */

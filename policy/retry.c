@@ -16,6 +16,7 @@ enum rc_verdict rc_retry_decide(enum rc_outcome outcome, int attempts, int max_r
     case RC_OUT_EXCEPTION:
         break;
     case RC_OUT_SIGNAL:
+    case RC_OUT_CRASH_LOOP:
         return RC_DIVERT;
     default:
         return RC_RETRY; /* unknown: the safe answer, never an ack */

@@ -22,7 +22,8 @@ enum rc_verdict {
  *
  * An outcome whose kind is not caught passes through untouched (exceptions
  * and signals are only ever seen when caught). A fatal signal diverts at once:
- * running the same code on the same bytes again would only fault again.
+ * running the same code on the same bytes again would only fault again; so
+ * does a crash loop (the message was never handed to the application).
  */
 enum rc_verdict rc_retry_decide(enum rc_outcome outcome, int attempts, int max_retries,
                                 unsigned catch_mask);

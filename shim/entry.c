@@ -13,6 +13,7 @@
 #include "hooks/divert.h"
 #include "hooks/guard.h"
 #include "hooks/registry.h"
+#include "policy/journal.h"
 #include "shim/log.h"
 #include "shim/runtime.h"
 #include "shim/stats.h"
@@ -76,9 +77,32 @@ static void first_registration(void)
         rc_runtime_disable(why);
         return;
     }
-    unsigned sig = rc_rt.cfg.catch_mask & (RC_CATCH_SIGNAL | RC_CATCH_ABORT);
-    if (sig && rc_sigguard_install(sig, rc_rt.cfg.signal_max) != 0)
+    /* Handlers for every signal any rule may catch (observe mode catches none). */
+    unsigned sig = rc_rt.cfg.catch_mask;
+    for (size_t i = 0; i < rc_rt.cfg.rules.n; i++)
+        if (rc_rt.cfg.rules.v[i].has_catch)
+            sig |= rc_rt.cfg.rules.v[i].catch_mask;
+    sig &= RC_CATCH_SIGNAL | RC_CATCH_ABORT;
+    if (sig && !rc_rt.cfg.observe && rc_sigguard_install(sig, rc_rt.cfg.signal_max) != 0) {
         rc_runtime_disable("cannot install the signal handlers for RECONSUME_CATCH");
+        return;
+    }
+    if (rc_rt.cfg.journal_dir[0]) {
+        struct rc_journal *j;
+        if (rc_journal_open(rc_rt.cfg.journal_dir, &j, err, sizeof err) != 0) {
+            snprintf(why, sizeof why, "RECONSUME_JOURNAL='%s': %s", rc_rt.cfg.journal_dir, err);
+            rc_runtime_disable(why);
+            return;
+        }
+        rc_rt.journal = j;
+        if (rc_journal_recovered(j) > 0)
+            rc_log(RC_LOG_WARN, "journal: %d message%s in flight when an earlier process died; "
+                   "a message is diverted after RECONSUME_MAX_CRASHES=%d crashes",
+                   rc_journal_recovered(j), rc_journal_recovered(j) == 1 ? " was" : "s were",
+                   rc_rt.cfg.max_crashes);
+    }
+    if (rc_rt.cfg.stats_path[0])
+        rc_stats_start_writer(rc_rt.cfg.stats_path, rc_rt.cfg.stats_interval_ms);
 }
 
 static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)

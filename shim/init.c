@@ -16,6 +16,7 @@
 #include "hooks/divert.h"
 #include "hooks/guard.h"
 #include "hooks/registry.h"
+#include "policy/journal.h"
 #include "shim/log.h"
 #include "shim/runtime.h"
 #include "shim/stats.h"
@@ -37,6 +38,8 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
     atomic_store(&rc_rt.in_forked_child, true);
+    if (rc_rt.journal)
+        rc_journal_atfork_child(rc_rt.journal);
     rc_attempts_unlock(rc_rt.attempts);
     rc_registry_unlock();
 }
@@ -70,6 +73,20 @@ __attribute__((constructor)) static void rc_init(void)
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
         goto out;
     }
+    unsigned mask = rc_rt.cfg.catch_mask;
+    if (rc_rt.cfg.observe) {
+        /* Observing changes nothing: statuses pass, exceptions are rethrown,
+         * and no signal handler is installed. */
+        rc_rt.cfg.catch_mask &= RC_CATCH_STATUS | RC_CATCH_EXCEPTION;
+        rc_rt.call_kind = (mask & RC_CATCH_EXCEPTION) ? RC_CALL_OBSERVING : RC_CALL_PLAIN;
+    } else if (mask & (RC_CATCH_SIGNAL | RC_CATCH_ABORT)) {
+        rc_rt.call_kind = RC_CALL_SIGGUARDED;
+    } else {
+        rc_rt.call_kind = (mask & RC_CATCH_EXCEPTION) ? RC_CALL_CATCHING : RC_CALL_PLAIN;
+    }
+    /* The plain path can serve only a process with none of these. */
+    rc_rt.full_path = rc_rt.cfg.rules.n > 0 || rc_rt.cfg.inject.n > 0 || rc_rt.cfg.journal_dir[0] ||
+                      rc_rt.cfg.timeout_ms > 0 || rc_rt.cfg.stats_path[0];
     if (gethostname(rc_rt.host, sizeof rc_rt.host - 1) != 0)
         strcpy(rc_rt.host, "unknown");
     if (pthread_atfork(before_fork, after_fork_parent, after_fork_child) != 0) {
@@ -84,8 +101,9 @@ __attribute__((constructor)) static void rc_init(void)
     if (rc_log_enabled(RC_LOG_DEBUG)) {
         char kinds[64];
         rc_catch_format(rc_rt.cfg.catch_mask, kinds, sizeof kinds);
-        rc_log(RC_LOG_DEBUG, "loaded: max retries %d, catch %s, spool %s", rc_rt.cfg.max_retries,
-               kinds, rc_rt.cfg.spool_dir);
+        rc_log(RC_LOG_DEBUG, "loaded: %s mode, max retries %d, catch %s, spool %s",
+               rc_rt.cfg.observe ? "observe" : "enforce", rc_rt.cfg.max_retries, kinds,
+               rc_rt.cfg.spool_dir);
     }
 out:
     errno = saved;

@@ -13,7 +13,20 @@
 #include "policy/attempts.h"
 #include "policy/config.h"
 
+/* How the application's callback is called, fixed at load. */
+enum rc_call_kind {
+    RC_CALL_PLAIN,      /* nothing caught */
+    RC_CALL_CATCHING,   /* C++ exceptions caught */
+    RC_CALL_SIGGUARDED, /* fatal signals recovered (and exceptions, if caught) */
+    RC_CALL_OBSERVING,  /* observe mode: exceptions seen and rethrown */
+};
+
+struct rc_journal;
+
 struct rc_runtime {
+    enum rc_call_kind call_kind;
+    bool full_path;             /* rules, injection, journal, timeout or detailed stats */
+    struct rc_journal *journal; /* RECONSUME_JOURNAL, opened at the first registration */
     atomic_bool active;
     atomic_bool in_forked_child; /* set in the child of a fork() */
     struct rc_config cfg;

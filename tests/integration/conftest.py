@@ -23,12 +23,17 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
+from records import (_PROG_LINE, Delivered, Record, parse_record, parse_stats,  # noqa: E402,F401
+                     percent_decode, unescape_program)
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -48,8 +53,8 @@ PROGRAMS = {
 
 # The contract's header order (Property-* may repeat between Store-Timestamp and Host).
 HEADER_ORDER = [
-    "Reconsume-Record", "Outcome", "Status", "Exception-Type", "Exception-What", "Signal",
-    "Attempts", "Max-Retries", "Group", "Mode", "Topic", "Tags", "Keys", "Msg-Id",
+    "Reconsume-Record", "Outcome", "Action", "Diverted-Because", "Injected", "Status", "Exception-Type", "Exception-What", "Signal",
+    "Attempts", "Max-Retries", "Group", "Mode", "Rule", "Topic", "Tags", "Keys", "Msg-Id",
     "Queue-Id", "Queue-Offset", "Commit-Log-Offset", "Reconsume-Times", "Born-Timestamp",
     "Store-Timestamp", "Property-", "Host", "Pid", "Diverted-At", "Diverted-At-Ms",
     "Body-Length",
@@ -94,57 +99,6 @@ def shim_lib() -> Path:
 
 # ----------------------------------------------------------------- parsing ----
 
-def unescape_program(s: str) -> bytes:
-    """Undo the programs' escaping (\\xNN and \\\\)."""
-    out = bytearray()
-    i = 0
-    while i < len(s):
-        if s[i] == "\\" and s[i + 1:i + 2] == "\\":
-            out += b"\\"
-            i += 2
-        elif s[i] == "\\" and s[i + 1:i + 2] == "x":
-            out.append(int(s[i + 2:i + 4], 16))
-            i += 4
-        else:
-            out += s[i].encode()
-            i += 1
-    return bytes(out)
-
-
-def percent_decode(v: bytes) -> bytes:
-    out = bytearray()
-    i = 0
-    while i < len(v):
-        if v[i:i + 1] == b"%":
-            h = v[i + 1:i + 3]
-            assert re.fullmatch(rb"[0-9A-Fa-f]{2}", h), f"bad percent escape in {v!r}"
-            out.append(int(h, 16))
-            i += 3
-        else:
-            c = v[i]
-            assert 0x20 <= c < 0x7F, f"raw byte {c:#x} in header value {v!r}"
-            out.append(c)
-            i += 1
-    return bytes(out)
-
-
-_PROG_LINE = re.compile(
-    r"^deliver id=(?P<id>.*?) topic=(?P<topic>.*?) tags=(?P<tags>.*?) keys=(?P<keys>.*?) "
-    r"reconsume=(?P<reconsume>-?\d+) body=(?P<body>.*) ret=(?P<ret>\S+)$")
-
-
-@dataclass
-class Delivered:
-    """One line the program printed in its callback."""
-    id: str
-    topic: str
-    tags: str
-    keys: bytes
-    reconsume: int
-    body: bytes
-    ret: str
-
-
 @dataclass
 class Event:
     """One line of the double's log."""
@@ -172,55 +126,6 @@ def parse_double_log(path: Path) -> list[Event]:
                 rest.append(t)
         events.append(Event(kind, fields, rest, line))
     return events
-
-
-@dataclass
-class Record:
-    """One spool record (new/*.rec), headers percent-decoded."""
-    name: str
-    path: Path
-    raw: bytes
-    order: list            # header names in file order
-    headers: dict          # name -> decoded bytes
-    body: bytes
-
-    def h(self, name: str) -> str | None:
-        v = self.headers.get(name)
-        return None if v is None else v.decode("utf-8", "surrogateescape")
-
-    def int(self, name: str) -> int:
-        return int(self.h(name))
-
-
-def parse_record(path: Path) -> Record:
-    raw = path.read_bytes()
-    sep = raw.index(b"\n\n")
-    head, body = raw[:sep], raw[sep + 2:]
-    order, headers = [], {}
-    for line in head.split(b"\n"):
-        name, colon, value = line.partition(b": ")
-        assert colon, f"{path.name}: header line without ': ': {line!r}"
-        n = name.decode("ascii")
-        assert n not in headers, f"{path.name}: duplicate header {n}"
-        order.append(n)
-        headers[n] = percent_decode(value)
-    assert order[0] == "Reconsume-Record" and headers["Reconsume-Record"] == b"1", order
-    assert int(headers["Body-Length"]) == len(body), \
-        f"{path.name}: Body-Length {headers['Body-Length']!r} but {len(body)} body bytes"
-    return Record(path.name, path, raw, order, headers, body)
-
-
-def parse_stats(path: Path) -> dict | None:
-    if not path.exists():
-        return None
-    stats = {}
-    for line in path.read_text().splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        key, value = line.rsplit(" ", 1)
-        assert key not in stats, f"duplicate stats line {key}"
-        stats[key] = float(value) if "." in value else int(value)
-    return stats
 
 
 # ----------------------------------------------------------------- running ----

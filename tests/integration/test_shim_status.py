@@ -227,8 +227,14 @@ def test_stats_file_format(shim_run):
         assert re.search(rf"^{n} \d+$", text, re.M), n
     assert r.outcomes() == {"success": 1, "reconsume": 2, "bad_status": 0, "exception": 0, "signal": 0}
     assert r.stats["reconsume_diverted_total"] == 1
-    # written atomically: no temporary files left next to it
-    assert sorted(p.name for p in r.stats_path.parent.iterdir() if "stats" in p.name) == ["stats.prom"]
+    # written atomically: no temporary files left next to it, only the
+    # time series (one line per write: at destroy and at exit)
+    assert sorted(p.name for p in r.stats_path.parent.iterdir() if "stats" in p.name) == \
+        ["stats.prom", "stats.prom.csv"]
+    rows = (r.dir / "stats.prom.csv").read_text().splitlines()
+    assert rows[0] == "unix_ms,success,reconsume,bad_status,exception,signal,injected,diverted,crash_loops"
+    assert len(rows) == 3
+    assert rows[-1].split(",")[1:] == ["1", "2", "0", "0", "0", "0", "1", "0"]
 
 
 def test_large_body_and_long_id(shim_run):

@@ -42,6 +42,31 @@ static void counts_and_forgets(void **state)
     assert_int_equal(rc_attempts_size(t), 1);
 }
 
+static void filter_says_certainly_not(void **state)
+{
+    struct rc_attempts *t = *state; /* max 4 */
+    int o = 0;
+    assert_false(rc_attempts_maybe(t, &o, "A"));
+    rc_attempts_bump(t, &o, "A");
+    assert_true(rc_attempts_maybe(t, &o, "A"));
+    rc_attempts_bump(t, &o, "B");
+    rc_attempts_forget(t, &o, "A");
+    assert_false(rc_attempts_maybe(t, &o, "A"));
+    assert_true(rc_attempts_maybe(t, &o, "B"));
+    for (int i = 0; i < 4; i++) { /* B is evicted, the oldest */
+        char id[8];
+        snprintf(id, sizeof id, "E%d", i);
+        rc_attempts_bump(t, &o, id);
+    }
+    assert_false(rc_attempts_maybe(t, &o, "B"));
+    /* no false negatives among the present, whatever the hashing */
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "E%d", i);
+        assert_true(rc_attempts_maybe(t, &o, id));
+    }
+}
+
 static void owners_are_apart(void **state)
 {
     struct rc_attempts *t = *state;
@@ -146,6 +171,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(counts_and_forgets, setup, teardown),
+        cmocka_unit_test_setup_teardown(filter_says_certainly_not, setup, teardown),
         cmocka_unit_test_setup_teardown(owners_are_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(bounded_lru, setup, teardown),
         cmocka_unit_test_setup_teardown(long_ids_and_empty_id, setup, teardown),

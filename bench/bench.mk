@@ -1,0 +1,73 @@
+# bench/bench.mk - the cost of the shim (issue 6); included by the top-level
+# Makefile, so B, CC, CXX, CSTD, WARN and the $(B)/libreconsume.so rule are
+# those of the product build.
+#
+#   make bench         the full table: per call (a..e, with callgrind
+#                      instructions), scale (tracked messages 1k/100k/1M),
+#                      end to end (real broker when tests/real is there, else
+#                      the test double, labelled); also written to
+#                      build/bench/results.md
+#   make bench-check   fast (CI): the success path makes no allocation, takes
+#                      no lock and makes no system call; fails if any appear
+#
+# BENCH_ARGS passes options to bench/bench.py, e.g.
+#   make bench BENCH_ARGS="--trials 31 --e2e-messages 50000 --e2e double"
+
+BB := $(B)/bench
+BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -I.
+BENCH_ARGS ?=
+
+BENCH_BINS := $(BB)/percall $(BB)/percall_static $(BB)/libfakeclient.so $(BB)/libcount.so $(BB)/e2e_consumer
+
+.PHONY: bench bench-check bench-bins
+bench-bins: $(BENCH_BINS)
+
+$(BB)/libfakeclient.so: bench/fakeclient.c bench/fakeclient.h tests/capi/rocketmq_c.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-soname,libfakeclient.so -o $@ $<
+
+$(BB)/libcount.so: bench/count.c bench/count.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -fPIC -fvisibility=hidden -shared -o $@ $<
+
+$(BB)/obj/cbs.o: bench/cbs.cc bench/cbs.h bench/fakeclient.h
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(WARN) -O2 -g -I. -c -o $@ $<
+
+$(BB)/obj/percall.o: bench/percall.c bench/cbs.h bench/count.h bench/fakeclient.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -fexceptions -c -o $@ $<
+
+# Linked with the C++ driver for the throwing callback; finds the fake client
+# next to itself.
+$(BB)/percall: $(BB)/obj/percall.o $(BB)/obj/cbs.o $(BB)/libfakeclient.so
+	$(CXX) -o $@ $(BB)/obj/percall.o $(BB)/obj/cbs.o -L$(BB) -lfakeclient \
+	    -Wl,-rpath,'$$ORIGIN' -lffi -ldl -lpthread
+
+# An unmodified consumer; linked against the double (same SONAME as the
+# real client), LD_LIBRARY_PATH chooses at run time.
+$(BB)/e2e_consumer: bench/e2e_consumer.c tests/capi/rocketmq_c.h
+	$(MAKE) -C tests/double
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -pthread -o $@ $< -L$(B)/double -lrocketmq -pthread
+
+bench: $(B)/libreconsume.so bench-bins
+	python3 bench/bench.py --build $(B) $(BENCH_ARGS)
+
+bench-check: $(B)/libreconsume.so $(BB)/percall $(BB)/libcount.so
+	@mkdir -p $(BB)/spool
+	LD_PRELOAD="$(CURDIR)/$(BB)/libcount.so $(CURDIR)/$(B)/libreconsume.so" \
+	RECONSUME_SPOOL_DIR=$(CURDIR)/$(BB)/spool RECONSUME_LOG=$(CURDIR)/$(BB)/check.log \
+	RECONSUME_MAX_RETRIES=1000 \
+	    $(BB)/percall check --calls 100000
+
+# The same driver with the shim's objects linked in (no preload): adds row f,
+# the shim's handler behind a static thunk instead of a libffi closure, so the
+# alternative to libffi is measured side by side with c in one process.
+$(BB)/obj/percall_static.o: bench/percall.c bench/cbs.h bench/count.h bench/fakeclient.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -fexceptions -DBENCH_STATIC_SHIM -c -o $@ $<
+
+$(BB)/percall_static: $(BB)/obj/percall_static.o $(BB)/obj/cbs.o $(LIB_OBJ) $(BB)/libfakeclient.so
+	$(CXX) -o $@ $(BB)/obj/percall_static.o $(BB)/obj/cbs.o $(LIB_OBJ) -L$(BB) -lfakeclient \
+	    -Wl,-rpath,'$$ORIGIN' -lffi -ldl -lpthread

@@ -1,0 +1,306 @@
+/*
+ * conffile.c - reading the RECONSUME_CONFIG file (see conffile.h).
+ */
+#include "policy/conffile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/scan.h"
+
+#define LINES "expected RECONSUME_NAME=value, rule MATCH => SETTINGS, a # comment or a blank line"
+
+struct setting {
+    char *name;
+    char *value;
+    int line;
+};
+
+struct rc_config_file {
+    char *path;
+    struct setting *s;
+    size_t n;
+    struct rc_rules rules;
+};
+
+static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int say(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void rc_config_file_free(struct rc_config_file *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->s[i].name);
+        free(f->s[i].value);
+    }
+    free(f->s);
+    rc_rules_free(&f->rules);
+    free(f->path);
+    free(f);
+}
+
+/* The whole file, NUL-terminated, in *buf (*len bytes before the NUL). */
+static int slurp(const char *path, const char *ep, char **buf, size_t *len, char *err,
+                 size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return say(err, errlen, "RECONSUME_CONFIG='%s': cannot open: %s", ep, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return say(err, errlen, "RECONSUME_CONFIG='%s': not a regular file", ep);
+    }
+    if (st.st_size > RC_CONFFILE_MAX_BYTES) {
+        close(fd);
+        return say(err, errlen, "RECONSUME_CONFIG='%s': file is %lld bytes; expected at most %d",
+                   ep, (long long)st.st_size, RC_CONFFILE_MAX_BYTES);
+    }
+    /* Read to EOF, whatever fstat said (the file may change under us). */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *b = malloc(cap + 1);
+    if (!b) {
+        close(fd);
+        return say(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap > RC_CONFFILE_MAX_BYTES) {
+                free(b);
+                close(fd);
+                return say(err, errlen, "RECONSUME_CONFIG='%s': file is over %d bytes", ep,
+                           RC_CONFFILE_MAX_BYTES);
+            }
+            char *g = realloc(b, cap * 2 + 1);
+            if (!g) {
+                free(b);
+                close(fd);
+                return say(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+            }
+            b = g;
+            cap *= 2;
+        }
+        ssize_t k = read(fd, b + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            int e = errno;
+            free(b);
+            close(fd);
+            return say(err, errlen, "RECONSUME_CONFIG='%s': cannot read: %s", ep, strerror(e));
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    close(fd);
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static bool name_ok(const char *s, size_t n)
+{
+    if (n <= 10 || memcmp(s, "RECONSUME_", 10) != 0)
+        return false;
+    for (size_t i = 10; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
+static bool known_name(const char *const *known, const char *s, size_t n)
+{
+    if (!known)
+        return true;
+    for (; *known; known++)
+        if (rc_scan_is(s, n, *known))
+            return true;
+    return false;
+}
+
+static int add_setting(struct rc_config_file *f, const char *const *known, const char *s,
+                       size_t n, int line, const char *ep, char *err, size_t errlen)
+{
+    const char *eq = memchr(s, '=', n);
+    size_t nn = (size_t)(eq - s);
+    while (nn > 0 && (s[nn - 1] == ' ' || s[nn - 1] == '\t'))
+        nn--;
+    char en[RC_ECHO_CAP];
+    rc_scan_echo(s, nn, en, sizeof en);
+    if (rc_scan_is(s, nn, "RECONSUME_CONFIG"))
+        return say(err, errlen, "%s:%d: RECONSUME_CONFIG cannot be set in the file", ep, line);
+    if (!known_name(known, s, nn))
+        return say(err, errlen, "%s:%d: unknown variable '%s'", ep, line, en);
+    for (size_t i = 0; i < f->n; i++)
+        if (rc_scan_is(s, nn, f->s[i].name))
+            return say(err, errlen, "%s:%d: %s set twice (first at line %d)", ep, line,
+                       f->s[i].name, f->s[i].line);
+    const char *v = eq + 1;
+    size_t vn = n - (size_t)(v - s);
+    while (vn > 0 && (v[0] == ' ' || v[0] == '\t'))
+        v++, vn--;
+    while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+        vn--;
+    if (vn >= 2 && (v[0] == '"' || v[0] == '\'') && v[vn - 1] == v[0])
+        v++, vn -= 2;
+    if (vn == 0)
+        return say(err, errlen, "%s:%d: %.*s: empty value; remove the line for the default", ep,
+                   line, (int)nn, s);
+    struct setting *g = realloc(f->s, (f->n + 1) * sizeof *g);
+    if (!g)
+        return say(err, errlen, "%s:%d: out of memory", ep, line);
+    f->s = g;
+    struct setting *t = &f->s[f->n];
+    t->line = line;
+    t->name = malloc(nn + 1);
+    t->value = malloc(vn + 1);
+    if (!t->name || !t->value) {
+        free(t->name);
+        free(t->value);
+        return say(err, errlen, "%s:%d: out of memory", ep, line);
+    }
+    memcpy(t->name, s, nn);
+    t->name[nn] = '\0';
+    memcpy(t->value, v, vn);
+    t->value[vn] = '\0';
+    f->n++;
+    return 0;
+}
+
+static int one_line(struct rc_config_file *f, const char *const *known, char *s, size_t n,
+                    int line, const char *ep, char *err, size_t errlen)
+{
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    if (n > RC_CONFFILE_MAX_LINE)
+        return say(err, errlen, "%s:%d: line is %zu bytes; expected at most %d", ep, line, n,
+                   RC_CONFFILE_MAX_LINE);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if ((b < 0x20 && b != '\t') || b == 0x7f)
+            return say(err, errlen, "%s:%d: control character (byte 0x%02x)", ep, line, b);
+    }
+    while (n > 0 && (s[0] == ' ' || s[0] == '\t'))
+        s++, n--;
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || s[0] == '#')
+        return 0;
+    if (n > 4 && memcmp(s, "rule", 4) == 0 && (s[4] == ' ' || s[4] == '\t')) {
+        char origin[RC_ECHO_CAP + 16];
+        snprintf(origin, sizeof origin, "%s:%d", ep, line);
+        s[n] = '\0'; /* the line is ours to cut (slurp's copy) */
+        return rc_rules_add(&f->rules, s + 5, origin, err, errlen);
+    }
+    const char *eq = memchr(s, '=', n);
+    size_t nn = eq ? (size_t)(eq - s) : 0;
+    while (nn > 0 && (s[nn - 1] == ' ' || s[nn - 1] == '\t'))
+        nn--;
+    if (eq && name_ok(s, nn))
+        return add_setting(f, known, s, n, line, ep, err, errlen);
+    char el[RC_ECHO_CAP];
+    rc_scan_echo(s, n, el, sizeof el);
+    return say(err, errlen, "%s:%d: unknown line '%s'; " LINES, ep, line, el);
+}
+
+int rc_config_file_read(const char *path, const char *const *known,
+                        struct rc_config_file **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (errlen)
+        err[0] = '\0';
+    char ep[RC_ECHO_CAP];
+    rc_scan_echo(path, strlen(path), ep, sizeof ep);
+    if (path[0] == '\0')
+        return say(err, errlen, "RECONSUME_CONFIG='': empty value; unset it for no file");
+    char *buf = NULL;
+    size_t len = 0;
+    if (slurp(path, ep, &buf, &len, err, errlen))
+        return -1;
+    if (memchr(buf, '\0', len)) {
+        free(buf);
+        return say(err, errlen, "RECONSUME_CONFIG='%s': NUL byte in the file; expected text", ep);
+    }
+    struct rc_config_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = strdup(path))) {
+        free(f);
+        free(buf);
+        return say(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+    }
+    char *s = buf;
+    int line = 1;
+    for (;;) {
+        char *nl = memchr(s, '\n', len - (size_t)(s - buf));
+        size_t n = nl ? (size_t)(nl - s) : len - (size_t)(s - buf);
+        if (one_line(f, known, s, n, line, ep, err, errlen)) {
+            rc_config_file_free(f);
+            free(buf);
+            return -1;
+        }
+        if (!nl)
+            break;
+        s = nl + 1;
+        line++;
+    }
+    free(buf);
+    *out = f;
+    return 0;
+}
+
+const char *rc_config_file_get(const struct rc_config_file *f, const char *name)
+{
+    for (size_t i = 0; f && i < f->n; i++)
+        if (strcmp(f->s[i].name, name) == 0)
+            return f->s[i].value;
+    return NULL;
+}
+
+int rc_config_file_line(const struct rc_config_file *f, const char *name)
+{
+    for (size_t i = 0; f && i < f->n; i++)
+        if (strcmp(f->s[i].name, name) == 0)
+            return f->s[i].line;
+    return 0;
+}
+
+const char *rc_config_file_path(const struct rc_config_file *f)
+{
+    return f ? f->path : NULL;
+}
+
+const struct rc_rules *rc_config_file_rules(const struct rc_config_file *f)
+{
+    return f ? &f->rules : NULL;
+}
+
+static const struct rc_config_file *use_file;
+static rc_getenv_fn use_env;
+
+void rc_config_file_use(const struct rc_config_file *f, rc_getenv_fn env)
+{
+    use_file = f;
+    use_env = env;
+}
+
+const char *rc_config_lookup(const char *name)
+{
+    const char *v = use_env ? use_env(name) : NULL;
+    return v ? v : rc_config_file_get(use_file, name);
+}
