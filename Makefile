@@ -24,7 +24,7 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
 # The pure parts, linked into unit tests (no interposed entry points).
 POLICY_OBJ := $(filter $(B)/obj/policy/% $(B)/obj/sink/%,$(LIB_OBJ))
 
-.PHONY: all lib deps unit double programs integration sanitize valgrind e2e check demo clean
+.PHONY: all lib deps unit double programs integration sanitize valgrind e2e e2e-matrix check demo clean
 all: lib
 lib: $(B)/libreconsume.so
 
@@ -84,9 +84,19 @@ valgrind: lib programs $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null; done
 	RECONSUME_TEST_WRAPPER="$(VALGRIND)" $(PYTEST) tests/integration -m valgrind
 
-# End to end: the real client library and a real name server and broker.
+# End to end: the real client library and a real name server and broker
+# (broker 4.9.7 and client 1.2.3 by default), then the core scenarios on the
+# other broker line (5.3.3) and the other client generation (2.1.0).
 e2e: lib programs
 	$(PYTEST) tests/real
+E2E_MATRIX := tests/real/test_shim_e2e.py -k "cap_versus or orderly_exception or bad_status or segfaulting"
+e2e-matrix: lib programs
+	RECONSUME_BROKER_LINE=5 $(PYTEST) $(E2E_MATRIX)
+	RECONSUME_CLIENT_VERSION=2.1.0 $(PYTEST) $(E2E_MATRIX)
+
+# The demo: a real consumer with the shim against a local broker.
+demo: deps lib programs
+	python3 scripts/demo.py
 
 check: deps
 	$(MAKE) lib
@@ -95,6 +105,7 @@ check: deps
 	$(MAKE) sanitize
 	$(MAKE) valgrind
 	$(MAKE) e2e
+	$(MAKE) e2e-matrix
 
 clean:
 	rm -rf build

@@ -22,6 +22,7 @@ static void resolve(void)
     R(DestroyPushConsumer);
     R(SetPushConsumerGroupID);
     R(SetPushConsumerMessageModel);
+    R(SetPushConsumerNameServerAddress);
     R(RegisterMessageCallback);
     R(RegisterMessageCallbackOrderly);
     R(UnregisterMessageCallback);

@@ -29,6 +29,7 @@ struct rc_client {
     int (*DestroyPushConsumer)(CPushConsumer *);
     int (*SetPushConsumerGroupID)(CPushConsumer *, const char *);
     int (*SetPushConsumerMessageModel)(CPushConsumer *, int);
+    int (*SetPushConsumerNameServerAddress)(CPushConsumer *, const char *);
     int (*RegisterMessageCallback)(CPushConsumer *, rc_callback_fn);
     int (*RegisterMessageCallbackOrderly)(CPushConsumer *, rc_callback_fn);
     int (*UnregisterMessageCallback)(CPushConsumer *);

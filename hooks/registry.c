@@ -87,18 +87,10 @@ void rc_consumer_group(const struct rc_consumer *o, char *buf, size_t cap)
     pthread_mutex_unlock(&lock);
 }
 
-/* A registration with a closure: from the free list, else from libffi (never
- * in a forked child). Lock held. */
-static struct rc_registration *take(void)
+/* A new registration with a fresh closure from libffi; lock held. */
+static struct rc_registration *alloc_new(void)
 {
-    struct rc_registration *r = free_list;
-    if (r) {
-        free_list = r->next;
-        return r;
-    }
-    if (atomic_load(&rc_rt.in_forked_child))
-        return NULL;
-    r = calloc(1, sizeof *r);
+    struct rc_registration *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     void *code = NULL;
@@ -111,11 +103,23 @@ static struct rc_registration *take(void)
     return r;
 }
 
+/* A registration with a closure: from the free list, else from libffi (never
+ * in a forked child). Lock held. */
+static struct rc_registration *take(void)
+{
+    struct rc_registration *r = free_list;
+    if (r) {
+        free_list = r->next;
+        return r;
+    }
+    return atomic_load(&rc_rt.in_forked_child) ? NULL : alloc_new();
+}
+
 void rc_registry_prealloc(int n)
 {
     pthread_mutex_lock(&lock);
     for (int i = 0; i < n; i++) {
-        struct rc_registration *r = take();
+        struct rc_registration *r = alloc_new();
         if (!r)
             break;
         r->next = free_list;
@@ -156,19 +160,6 @@ struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bo
                         ? "no spare closure in this forked child (closures are never allocated after fork)"
                         : "cannot allocate a libffi closure");
     return r;
-}
-
-void rc_registry_unwrap(struct rc_registration *r)
-{
-    pthread_mutex_lock(&lock);
-    struct rc_registration **p = &r->owner->regs;
-    while (*p && *p != r)
-        p = &(*p)->next;
-    if (*p)
-        *p = r->next;
-    r->next = free_list;
-    free_list = r;
-    pthread_mutex_unlock(&lock);
 }
 
 void rc_registry_forget(CPushConsumer *c)

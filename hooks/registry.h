@@ -48,9 +48,6 @@ void rc_consumer_group(const struct rc_consumer *o, char *buf, size_t cap);
  */
 struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly);
 
-/* Undo rc_registry_wrap (the client refused the registration). */
-void rc_registry_unwrap(struct rc_registration *r);
-
 /* The consumer is destroyed (the real DestroyPushConsumer has returned). */
 void rc_registry_forget(CPushConsumer *c);
 

@@ -44,8 +44,10 @@ static void count_call(const struct rc_delivery *d, const struct rc_call *call, 
         rc_count(&rc_stats.deliveries[call->outcome]);
     if (rc_rt.cfg.stats_path[0]) {
         const struct rc_client *cl = rc_client();
+        /* An injected failure stood in for the application: no callback time. */
+        bool app_ran = !d->injected || d->injected->action == RC_INJ_DELAY;
         rc_stats_detail(group, cl->GetMessageTopic ? cl->GetMessageTopic(d->m) : NULL, call->outcome,
-                        d->injected != NULL, d->elapsed_ns);
+                        d->injected != NULL, app_ran ? d->elapsed_ns : -1);
     }
 }
 

@@ -234,6 +234,7 @@ static const char *const known_names[] = {
     "RECONSUME_SIGNAL_MAX", "RECONSUME_SPOOL_DIR", "RECONSUME_STATS",
     "RECONSUME_STATS_INTERVAL_MS", "RECONSUME_INJECT", "RECONSUME_INJECT_SEED",
     "RECONSUME_NON_RETRYABLE", "RECONSUME_RULES", "RECONSUME_JOURNAL", "RECONSUME_MAX_CRASHES",
+    "RECONSUME_SINK",
     NULL,
 };
 
@@ -274,6 +275,14 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
     rc = load(c, get, err, errlen);
     if (rc == 0 && file)
         rc = rc_rules_append(&c->rules, rc_config_file_rules(file), err, errlen);
+    /* A rule's sink= is kept as written (rules.c); it must parse like RECONSUME_SINK. */
+    for (size_t i = 0; rc == 0 && i < c->rules.n; i++) {
+        struct rc_sinkspec ignored;
+        char why[512];
+        if (c->rules.v[i].sink &&
+            rc_sinkspec_parse("sink", c->rules.v[i].sink, &ignored, why, sizeof why) != 0)
+            rc = ERR("%s: rule %d: %s", c->rules.v[i].origin, c->rules.v[i].index, why);
+    }
 out:
     if (file) {
         rc_config_file_use(NULL, NULL);
@@ -371,6 +380,12 @@ static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
             return -1;
     } else if (default_spool(get, c->spool_dir, sizeof c->spool_dir, err, errlen)) {
         return -1;
+    }
+    rc_sinkspec_default(&c->sink);
+    if (GET("RECONSUME_SINK")) {
+        NONEMPTY("RECONSUME_SINK");
+        if (rc_sinkspec_parse("RECONSUME_SINK", v, &c->sink, err, errlen) != 0)
+            return -1;
     }
     if (GET("RECONSUME_STATS_INTERVAL_MS")) {
         NONEMPTY("RECONSUME_STATS_INTERVAL_MS");

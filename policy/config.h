@@ -16,6 +16,7 @@
 #include "policy/inject.h"
 #include "policy/nonretry.h"
 #include "policy/rules.h"
+#include "policy/sinkspec.h"
 
 /* Failure kinds the shim catches (RECONSUME_CATCH). */
 enum {
@@ -51,6 +52,7 @@ struct rc_config {
     long stats_interval_ms;    /* how often RECONSUME_STATS is rewritten while running */
     char journal_dir[PATH_MAX]; /* RECONSUME_JOURNAL: "" = no crash-loop detection */
     int max_crashes;            /* RECONSUME_MAX_CRASHES */
+    struct rc_sinkspec sink;    /* RECONSUME_SINK: where diverted messages go, in order */
     /* Owned; released by rc_config_free(). */
     struct rc_inject inject;          /* RECONSUME_INJECT, RECONSUME_INJECT_SEED */
     struct rc_nonretry non_retryable; /* RECONSUME_NON_RETRYABLE */

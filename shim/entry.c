@@ -61,6 +61,14 @@ RC_EXPORT int SetPushConsumerMessageModel(CPushConsumer *consumer, int messageMo
     REAL(SetPushConsumerMessageModel, 1, consumer, messageModel);
 }
 
+/* The topic sink's producer uses the consumer's own name server. */
+RC_EXPORT int SetPushConsumerNameServerAddress(CPushConsumer *consumer, const char *namesrv)
+{
+    if (consumer && namesrv && rc_active())
+        rc_divert_note_namesrv(consumer, namesrv);
+    REAL(SetPushConsumerNameServerAddress, 1, consumer, namesrv);
+}
+
 /*
  * The parts of set-up with side effects (creating the spool, installing
  * signal handlers) wait for the first registration, so that a process that
@@ -130,11 +138,10 @@ static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)
         rc_count(&rc_stats.passthrough_registrations);
         return real(consumer, cb);
     }
+    /* Whatever it returns, the client may hold the closure now (1.2.x's
+     * RegisterMessageCallbackOrderly returns no value at all), so it stays
+     * with the consumer until DestroyPushConsumer. */
     int rc = real(consumer, reg->entry);
-    if (rc != 0) {
-        rc_registry_unwrap(reg);
-        return rc;
-    }
     rc_count(&rc_stats.registrations);
     char group[RC_GROUP_MAX];
     if (rc_log_enabled(RC_LOG_DEBUG)) {
@@ -177,6 +184,7 @@ RC_EXPORT int DestroyPushConsumer(CPushConsumer *consumer)
     if (consumer && rc_active()) {
         int e = errno;
         rc_registry_forget(consumer); /* only now: the real destroy has returned */
+        rc_divert_consumer_gone(consumer); /* its topic sink producer, if no one else's */
         if (rc_rt.cfg.stats_path[0])
             rc_stats_write(rc_rt.cfg.stats_path);
         errno = e;

@@ -1,8 +1,8 @@
 /*
  * init.c - load-time set-up and exit-time report.
  *
- * The constructor reads the environment once (secure_getenv: a set-uid host
- * ignores RECONSUME_*), validates all of it, and either switches the shim on
+ * The constructor reads the environment once (secure_getenv, and a set-uid
+ * or set-gid host is left alone altogether), validates all of it, and either switches the shim on
  * or leaves it as a pure forwarder, saying why once. It never ends the host,
  * except in strict mode with a bad configuration, which is what strict means.
  */
@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "hooks/divert.h"
@@ -58,6 +59,12 @@ __attribute__((constructor)) static void rc_init(void)
 {
     char err[PATH_MAX + 256];
     int saved = errno;
+    /* A set-uid or set-gid process (the loader only preloads into one from
+     * /etc/ld.so.preload): the environment is not the user's to trust, and
+     * creating directories as root on a default path is not ours to do. The
+     * shim stays out, silently (stderr there is not necessarily the user's). */
+    if (getauxval(AT_SECURE))
+        goto out;
     if (rc_config_load(&rc_rt.cfg, env, err, sizeof err) != 0) {
         rc_log_stderr("error: %s; %s", err,
                       rc_rt.cfg.strict ? "exiting (RECONSUME_STRICT=1)" : "shim disabled (pass-through)");

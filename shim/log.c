@@ -1,9 +1,12 @@
 #include "shim/log.h"
 
+#include "shim/xfsz.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static int log_fd = 2;
@@ -25,6 +28,33 @@ void rc_log_open(const char *path, int level)
 
 bool rc_log_enabled(int level) { return level <= log_level; }
 
+/*
+ * Bytes below 0x20 and 0x7f become \xNN: message ids, topics and exception
+ * texts come from the wire or the application, and must neither forge a log
+ * line nor reach a terminal as an escape sequence.
+ */
+static size_t escape_controls(char *line, size_t len, size_t cap)
+{
+    char tmp[2048];
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 4 < sizeof tmp; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 || c == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            tmp[o++] = '\\';
+            tmp[o++] = 'x';
+            tmp[o++] = hex[c >> 4];
+            tmp[o++] = hex[c & 15];
+        } else {
+            tmp[o++] = (char)c;
+        }
+    }
+    if (o > cap)
+        o = cap;
+    memcpy(line, tmp, o);
+    return o;
+}
+
 static void vlog_fd(int fd, const char *prefix, const char *fmt, va_list ap)
 {
     char line[2048];
@@ -36,11 +66,17 @@ static void vlog_fd(int fd, const char *prefix, const char *fmt, va_list ap)
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof line - 2)
         len = sizeof line - 2; /* cut, but still one line */
+    len = escape_controls(line, len, sizeof line - 2);
     line[len++] = '\n';
+
+    /* A log file at RLIMIT_FSIZE must fail the write, not end the host. */
+    struct rc_xfsz hold;
+    rc_xfsz_hold(&hold);
     ssize_t w;
     do
         w = write(fd, line, len);
     while (w < 0 && errno == EINTR);
+    rc_xfsz_release(&hold);
     errno = saved;
 }
 

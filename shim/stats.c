@@ -1,5 +1,7 @@
 #include "shim/stats.h"
 
+#include "shim/xfsz.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -281,7 +283,19 @@ static void append_series(const char *path)
     close(fd);
 }
 
+static int write_file(const char *path);
+
+/* The statistics file past RLIMIT_FSIZE fails; it does not end the host. */
 int rc_stats_write(const char *path)
+{
+    struct rc_xfsz hold;
+    rc_xfsz_hold(&hold);
+    int rc = write_file(path);
+    rc_xfsz_release(&hold);
+    return rc;
+}
+
+static int write_file(const char *path)
 {
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)

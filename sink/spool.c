@@ -10,6 +10,7 @@
  */
 #include "sink/spool.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -182,6 +183,40 @@ static int prepare_norm(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/*
+ * Maildir's rule for tmp/: a file there older than 36 hours is a write that
+ * died with its process (its message was never acknowledged, so the broker
+ * delivers it again). Remove those; never anything that is not a plain file.
+ */
+#define TMP_STALE_SECONDS (36 * 3600)
+
+static void sweep_tmp(const char *path)
+{
+    int dfd = open_dir_at(AT_FDCWD, path);
+    if (dfd < 0)
+        return;
+    int tfd = openat(dfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(dfd);
+    if (tfd < 0)
+        return;
+    DIR *d = fdopendir(tfd);
+    if (!d) {
+        close(tfd);
+        return;
+    }
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.')
+            continue;
+        if (fstatat(tfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > TMP_STALE_SECONDS)
+            unlinkat(tfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
 int rc_spool_prepare(const char *dir, char *err, size_t errlen)
 {
     if (!dir || !*dir)
@@ -190,6 +225,8 @@ int rc_spool_prepare(const char *dir, char *err, size_t errlen)
     if (!path)
         return failf(-1, err, errlen, "out of memory");
     int rc = prepare_norm(path, err, errlen);
+    if (rc == 0)
+        sweep_tmp(path);
     free(path);
     return rc < 0 ? -1 : 0;
 }

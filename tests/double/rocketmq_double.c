@@ -41,6 +41,17 @@
  *                         fate id=<id> acked|dlq|dropped|stuck|blocked|undelivered
  *                         shutdown group=<g> / destroy group=<g>
  *                         send topic=<t> tags=<t> keys=<k> queue=<q> body=<escaped>      (producer stubs)
+ *                         send-prop name=<n> value=<escaped>   (each property of a send, just
+ *                                                               before its send line)
+ *                         send-failed topic=<t> rc=<rc> status=<s>   (a failure asked for below)
+ *                         producer-start group=<g> namesrv=<a> timeout=<ms> instance=<i>
+ *                         producer-shutdown group=<g> / producer-destroy group=<g>
+ *                                     (these three with RMQ_DOUBLE_PRODUCER_EVENTS=1)
+ *   RMQ_DOUBLE_SEND_FAIL=N  the first N sends fail (SendMessageSync returns 3,
+ *                       PRODUCER_SEND_SYNC_FAILED); "all": every send fails.
+ *   RMQ_DOUBLE_SEND_STATUS=K  sends succeed with sendStatus K (e.g. 1, flush
+ *                       disk timeout) instead of E_SEND_OK.
+ *   RMQ_DOUBLE_SEND_DELAY_MS  pause inside every send (default 0).
  *   RMQ_DOUBLE_REPEAT=K deliver the script K times; ids become <id>.<k>, k=1..K.
  *   RMQ_DOUBLE_MAX_RECONSUME, RMQ_DOUBLE_ORDERLY_LIMIT, RMQ_DOUBLE_ORDERLY_COUNTS
  *                       as above.
@@ -855,13 +866,20 @@ struct CMessage {
     char *body;
     size_t body_len;
     int delay_level;
+    size_t nprops;
+    char **pnames, **pvalues;
 };
 
 struct CProducer {
-    char *group;
-    int started;
+    char *group, *namesrv, *instance;
+    int started, timeout;
     long long sent;
 };
+
+static long send_attempts; /* all producers: for RMQ_DOUBLE_SEND_FAIL */
+
+/* Producer life-cycle lines are opt-in (older tests expect the send line last). */
+#define PLOG(...) do { if (env_long("RMQ_DOUBLE_PRODUCER_EVENTS", 0)) dlog(__VA_ARGS__); } while (0)
 
 static void replace(char **dst, const char *v)
 {
@@ -889,6 +907,12 @@ EXPORT int DestroyMessage(CMessage *m)
     free(m->tags);
     free(m->keys);
     free(m->body);
+    for (size_t i = 0; i < m->nprops; i++) {
+        free(m->pnames[i]);
+        free(m->pvalues[i]);
+    }
+    free(m->pnames);
+    free(m->pvalues);
     free(m);
     return OK;
 }
@@ -936,7 +960,22 @@ EXPORT int SetMessageBody(CMessage *m, const char *body)
 
 EXPORT int SetMessageProperty(CMessage *m, const char *key, const char *value)
 {
-    return m && key && value ? OK : NULL_POINTER;
+    if (!m || !key || !value)
+        return NULL_POINTER;
+    for (size_t i = 0; i < m->nprops; i++) {
+        if (!strcmp(m->pnames[i], key)) {
+            replace(&m->pvalues[i], value);
+            return OK;
+        }
+    }
+    m->pnames = realloc(m->pnames, (m->nprops + 1) * sizeof *m->pnames);
+    m->pvalues = realloc(m->pvalues, (m->nprops + 1) * sizeof *m->pvalues);
+    if (!m->pnames || !m->pvalues)
+        abort();
+    m->pnames[m->nprops] = xstrdup(key);
+    m->pvalues[m->nprops] = xstrdup(value);
+    m->nprops++;
+    return OK;
 }
 
 EXPORT int SetDelayTimeLevel(CMessage *m, int level)
@@ -961,7 +1000,10 @@ EXPORT int DestroyProducer(CProducer *p)
 {
     if (!p)
         return NULL_POINTER;
+    PLOG("producer-destroy group=%s", p->group);
     free(p->group);
+    free(p->namesrv);
+    free(p->instance);
     free(p);
     return OK;
 }
@@ -971,6 +1013,8 @@ EXPORT int StartProducer(CProducer *p)
     if (!p)
         return NULL_POINTER;
     p->started = 1;
+    PLOG("producer-start group=%s namesrv=%s timeout=%d instance=%s", p->group,
+         p->namesrv ? p->namesrv : "", p->timeout, p->instance ? p->instance : "");
     return OK;
 }
 
@@ -978,19 +1022,34 @@ EXPORT int ShutdownProducer(CProducer *p)
 {
     if (!p)
         return NULL_POINTER;
+    if (p->started)
+        PLOG("producer-shutdown group=%s", p->group);
     p->started = 0;
     return OK;
 }
 
 EXPORT int SetProducerNameServerAddress(CProducer *p, const char *namesrv)
 {
-    return p && namesrv ? OK : NULL_POINTER;
+    if (!p || !namesrv)
+        return NULL_POINTER;
+    replace(&p->namesrv, namesrv);
+    return OK;
+}
+
+EXPORT int SetProducerInstanceName(CProducer *p, const char *instance)
+{
+    if (!p || !instance)
+        return NULL_POINTER;
+    replace(&p->instance, instance);
+    return OK;
 }
 
 EXPORT int SetProducerSendMsgTimeout(CProducer *p, int timeout)
 {
-    (void)timeout;
-    return p ? OK : NULL_POINTER;
+    if (!p)
+        return NULL_POINTER;
+    p->timeout = timeout;
+    return OK;
 }
 
 EXPORT int SetProducerLogPath(CProducer *p, const char *logPath)
@@ -1010,12 +1069,34 @@ static int record_send(CProducer *p, CMessage *m, int queue, CSendResult *result
         return NULL_POINTER;
     if (!p->started)
         return 3; /* PRODUCER_SEND_SYNC_FAILED */
+    sleep_ms(env_long("RMQ_DOUBLE_SEND_DELAY_MS", 0));
+    long attempt = __atomic_add_fetch(&send_attempts, 1, __ATOMIC_SEQ_CST);
+    const char *fail = getenv("RMQ_DOUBLE_SEND_FAIL");
+    if (fail && (!strcmp(fail, "all") || attempt <= atol(fail))) {
+        dlog("send-failed topic=%s rc=3 status=-1", m->topic);
+        return 3; /* PRODUCER_SEND_SYNC_FAILED */
+    }
+    /* The properties and the send line in one write, so that they stay together. */
+    size_t cap = 256 + 4 * (strlen(m->topic) + strlen(m->tags) + strlen(m->keys) + m->body_len);
+    for (size_t i = 0; i < m->nprops; i++)
+        cap += 64 + 4 * (strlen(m->pnames[i]) + strlen(m->pvalues[i]));
+    char *line = xmalloc(cap), *o = line;
+    for (size_t i = 0; i < m->nprops; i++) {
+        char *n = escape(m->pnames[i], strlen(m->pnames[i]));
+        char *v = escape(m->pvalues[i], strlen(m->pvalues[i]));
+        o += sprintf(o, "send-prop name=%s value=%s\n", n, v);
+        free(n);
+        free(v);
+    }
     char *body = escape(m->body, m->body_len);
-    dlog("send topic=%s tags=%s keys=%s queue=%d body=%s", m->topic, m->tags, m->keys, queue, body);
+    sprintf(o, "send topic=%s tags=%s keys=%s queue=%d body=%s", m->topic, m->tags, m->keys, queue,
+            body);
+    dlog("%s", line);
     free(body);
+    free(line);
     long long n = __atomic_fetch_add(&p->sent, 1, __ATOMIC_SEQ_CST);
     memset(result, 0, sizeof *result);
-    result->sendStatus = E_SEND_OK;
+    result->sendStatus = (CSendStatus)env_long("RMQ_DOUBLE_SEND_STATUS", E_SEND_OK);
     snprintf(result->msgId, sizeof result->msgId, "SENT%lld", n + 1);
     result->offset = n;
     return OK;

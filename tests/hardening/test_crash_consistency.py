@@ -121,11 +121,13 @@ def test_sigkill_during_diversion(tmp_path, shim_lib, built_programs):
                   tmp_leftovers=0, runs_with_tmp_leftover=0, stored_not_acked=0,
                   records_checked=0, acked_checked=0)
     violations = []
-    for k in range(KILLS):
+    k = -1
+    while totals["kills"] < KILLS and k < 2 * KILLS:  # a run that ends first is not a kill
+        k += 1
         d = base / f"k{k:03d}"
         d.mkdir()
         spool, log = d / "spool", d / "double.log"
-        delay = rng.uniform(0.0, full * 1.05)
+        delay = rng.uniform(0.0, full * 0.95)
         p = _start(d, script, spool, log)
         time.sleep(delay)
         if p.poll() is None:
@@ -151,10 +153,10 @@ def test_sigkill_during_diversion(tmp_path, shim_lib, built_programs):
             totals["killed_mid_script"] += 1
         if not problems:
             shutil.rmtree(d)  # keep only the failing runs for inspection
-    figure("crash_consistency", kills_attempted=KILLS, messages_per_run=MESSAGES,
+    figure("crash_consistency", kills_attempted=k + 1, messages_per_run=MESSAGES,
            body_bytes=BODY, calibration_ms=round(full * 1000), violations=len(violations),
            **totals)
     assert not violations, "\n".join(violations[:30])
     # The kills must actually have landed during diversion, not only around it.
-    assert totals["kills"] >= KILLS * 0.8
+    assert totals["kills"] == KILLS
     assert totals["killed_mid_script"] >= KILLS * 0.3, totals

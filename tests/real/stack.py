@@ -184,11 +184,31 @@ class RealStack:
         self._seq = itertools.count(1)
         self._consumers = []
 
+    @classmethod
+    def for_existing(cls, namesrv, client_version=None):
+        """A stack for a name server that is already running elsewhere (the
+        demo's RECONSUME_DEMO_NAMESRV): the client is fetched and the
+        programs built, nothing is started; broker-side helpers are off."""
+        client_version = client_version or os.environ.get("RECONSUME_CLIENT_VERSION", "1.2.3")
+        _run([REAL_DIR / "fetch-client.sh", "1.2.3"], timeout=600)
+        if client_version != "1.2.3":
+            _run([REAL_DIR / "fetch-client.sh", client_version], timeout=600)
+        _run(["make", "-s", "-C", REAL_DIR], timeout=600)
+        st = cls("existing", client_version, tempfile.mkdtemp(prefix="reconsume-client-"), 0, 0)
+        st.namesrv = namesrv
+        st.broker = None
+        return st
+
     # -- names -------------------------------------------------------------
     def unique(self, prefix="t"):
-        """A topic/group name unique to this run: [A-Za-z0-9_] only."""
-        return "%s_%d_%d_%04x" % (re.sub(r"[^A-Za-z0-9_]", "_", prefix), os.getpid(),
-                                  next(self._seq), random.getrandbits(16))
+        """A topic/group name unique to this run: [A-Za-z0-9_] only.
+
+        It always starts with "r": client 2.1.0 passes the topic name
+        "%RETRY%<group>" to printf as a format in its rebalance log, so a group
+        named "s..." or "n..." makes it read "%s" or "%n" and crash (seen here,
+        without the shim too). "%r" is printed as it is."""
+        return "r%s_%d_%d_%04x" % (re.sub(r"[^A-Za-z0-9_]", "_", prefix), os.getpid(),
+                                   next(self._seq), random.getrandbits(16))
 
     # -- broker side ---------------------------------------------------------
     def create_topic(self, topic, queues=4):

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -181,6 +182,41 @@ static void test_prepare_creates_layout(void **state)
     assert_int_equal(rc_spool_prepare(deep, err, sizeof err), 0);
     snprintf(p, sizeof p, "%s/a/b/c", f->root);
     assert_int_equal(rc_spool_prepare(p, err, sizeof err), 0);
+}
+
+/* tmp/ files older than 36 hours are dead writes: prepare removes them, and
+ * nothing else (new/, fresh tmp/ files, a directory in tmp/). */
+static void test_prepare_sweeps_stale_tmp(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", p[400];
+    assert_int_equal(rc_spool_prepare(f->spool, err, sizeof err), 0);
+    const char *names[] = {"tmp/old.rec", "tmp/fresh.rec", "new/old.rec"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", f->spool, names[i]);
+        FILE *fp = fopen(p, "w");
+        assert_non_null(fp);
+        fclose(fp);
+    }
+    snprintf(p, sizeof p, "%s/tmp/olddir", f->spool);
+    assert_int_equal(mkdir(p, 0700), 0);
+    time_t old = time(NULL) - 37 * 3600;
+    struct timespec ts[2] = {{old, 0}, {old, 0}};
+    const char *aged[] = {"tmp/old.rec", "new/old.rec", "tmp/olddir"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", f->spool, aged[i]);
+        assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+    }
+    assert_int_equal(rc_spool_prepare(f->spool, err, sizeof err), 0);
+    struct stat st;
+    snprintf(p, sizeof p, "%s/tmp/old.rec", f->spool);
+    assert_int_equal(stat(p, &st), -1);
+    snprintf(p, sizeof p, "%s/tmp/fresh.rec", f->spool);
+    assert_int_equal(stat(p, &st), 0);
+    snprintf(p, sizeof p, "%s/new/old.rec", f->spool);
+    assert_int_equal(stat(p, &st), 0);
+    snprintf(p, sizeof p, "%s/tmp/olddir", f->spool);
+    assert_int_equal(stat(p, &st), 0);
 }
 
 static void test_prepare_refuses_symlink(void **state)
@@ -582,6 +618,7 @@ int main(void)
 {
     const struct CMUnitTest prepare[] = {
         cmocka_unit_test_setup_teardown(test_prepare_creates_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_sweeps_stale_tmp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_refuses_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_refuses_symlinked_subdir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_refuses_writable_by_others, setup, teardown),
