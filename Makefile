@@ -24,7 +24,7 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
 # The pure parts, linked into unit tests (no interposed entry points).
 POLICY_OBJ := $(filter $(B)/obj/policy/% $(B)/obj/sink/%,$(LIB_OBJ))
 
-.PHONY: all lib deps unit double programs integration sanitize valgrind e2e e2e-matrix check demo clean
+.PHONY: all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
 all: lib
 lib: $(B)/libreconsume.so
 
@@ -98,12 +98,19 @@ e2e-matrix: lib programs
 demo: deps lib programs
 	python3 scripts/demo.py
 
+# The command-line tools' tests (tools/).
+tools-test: lib programs
+	$(PYTEST) tests/tools
+
 check: deps
 	$(MAKE) lib
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) tools-test
 	$(MAKE) sanitize
 	$(MAKE) valgrind
+	$(MAKE) bench-check
+	$(MAKE) hardening
 	$(MAKE) e2e
 	$(MAKE) e2e-matrix
 
@@ -111,7 +118,7 @@ clean:
 	rm -rf build
 
 # Parts with their own rules: bench/ (make bench), tests/hardening/
-# (make hardening), tools/ (the reconsume command, make install).
-include $(wildcard bench/*.mk tests/hardening/*.mk tools/*.mk)
+# (make hardening), tests/dlopen/ (make dlopen-check), tools/.
+include $(wildcard bench/*.mk tests/hardening/*.mk tests/dlopen/*.mk tools/*.mk)
 
 -include $(LIB_OBJ:.o=.d)

@@ -20,8 +20,10 @@ typedef int (*rc_callback_fn)(CPushConsumer *, CMessageExt *);
 #define RC_GROUP_MAX 256 /* RocketMQ group names are at most 255 characters */
 
 /*
- * The client's functions, resolved with dlsym(RTLD_NEXT, ...) once. An entry
- * is NULL where the loaded client lacks the function (older versions).
+ * The client's functions, resolved once: with dlsym(RTLD_NEXT, ...) (the
+ * client the program linked or dlopen'ed RTLD_GLOBAL), else from the handle
+ * of a client the program dlopen'ed and looked up (rc_client_adopt). An
+ * entry is NULL where the loaded client lacks the function (older versions).
  */
 struct rc_client {
     /* interposed */
@@ -51,7 +53,26 @@ struct rc_client {
     long long (*GetMessageCommitLogOffset)(CMessageExt *);
 };
 
-/* The resolved table; resolves on first call (thread-safe, once). */
+/* The resolved table; resolves on first call (thread-safe, once). Lock-free
+ * once a client is known. */
 const struct rc_client *rc_client(void);
+
+/*
+ * The handle the client's other functions are to be found on with dlsym:
+ * RTLD_NEXT, or the adopted handle of a client dlopen'ed RTLD_LOCAL (which
+ * RTLD_NEXT cannot see). For resolvers outside this file (the topic sink's
+ * producer functions).
+ */
+void *rc_client_handle(void);
+
+/*
+ * shim/dlsym.c found a client on HANDLE (a dlopen handle), whose
+ * RegisterMessageCallback is at REG. If no client is known yet (RTLD_NEXT
+ * found none), the table is resolved from HANDLE, the library is pinned
+ * (RTLD_NODELETE: the shim keeps its function pointers) and adopted. Returns
+ * 0 when the client in use is this one, -1 when it is another copy (a
+ * second client library in the process: not served).
+ */
+int rc_client_adopt(void *handle, void *reg);
 
 #endif

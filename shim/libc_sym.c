@@ -75,7 +75,7 @@ NO_SAN static void *lookup(uintptr_t base, const ElfW(Dyn) *dyn, const char *nam
         uint32_t h2 = chain[i - symoffset];
         const ElfW(Sym) *s = &symtab[i];
         if ((h | 1) == (h2 | 1) && strcmp(strtab + s->st_name, name) == 0 && s->st_shndx != SHN_UNDEF &&
-            ELFW(ST_TYPE)(s->st_info) == STT_FUNC && (!versym || !(versym[i] & 0x8000)))
+            (s->st_info & 0xf) == STT_FUNC && (!versym || !(versym[i] & 0x8000)))
             return (void *)(base + s->st_value);
         if (h2 & 1)
             return NULL;

@@ -13,7 +13,7 @@ exceptions; signals under helgrind), diversions running in parallel:
   - fork() while deliveries run, from another thread and from inside the
     callback, with the child creating, registering, starting, shutting down
     and destroying a consumer of its own: no deadlock, every child exits 0;
-    and (separately, xfail until the reported registry bug is fixed) the
+    and (separately) the
     child's registration is wrapped, so its poison message is diverted.
 
 Signals are left out of the TSan run: ThreadSanitizer intercepts sigaction
@@ -145,9 +145,6 @@ def test_fork_while_delivering(run, tools, tmp_path):
            children_ok=forks, child_records=len(child_recs), deadlocks=0)
 
 
-@pytest.mark.xfail(strict=False, reason="REPORTED: hooks/registry.c rc_registry_prealloc() reuses "
-                   "take(), which pops the spare it just pushed, so only one closure is ever "
-                   "preallocated; the parent's registration uses it and a forked child has none")
 def test_forked_child_registration_is_wrapped(run, tools, tmp_path):
     """The child of a fork registers a callback: it must be wrapped (the shim
     keeps spare closures for that), so its poison message is diverted."""

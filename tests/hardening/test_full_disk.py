@@ -199,9 +199,6 @@ def test_rlimit_fsize(run, tmp_path):
     _verify(r, tmp_path / "shim.log", "File too large", "efbig")
 
 
-@pytest.mark.xfail(strict=False, reason="REPORTED: shim/log.c writes RECONSUME_LOG with SIGXFSZ "
-                   "not held off; past RLIMIT_FSIZE the host is killed (divert.c's mask covers "
-                   "only the spool write)")
 def test_rlimit_fsize_on_the_log_file(run, tmp_path):
     """The shim's own log file past RLIMIT_FSIZE must not kill the host either."""
     log = tmp_path / "shim.log"

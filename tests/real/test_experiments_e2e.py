@@ -50,14 +50,23 @@ def test_seeded_injection_repeats_exactly(real_stack, tmp_path):
     s.send(topic, [("T", f"m{i}", f"ok {i}") for i in range(40)])
     for c in cs:
         assert exits_cleanly(s, c, c.finish())
+    # The draw is a function of (seed, msgId, attempt). Which deliveries
+    # happen at all depends on the client's batching (a failure in a batch
+    # sends its unseen messages back: their first attempt never reaches the
+    # shim), so compare decisions where both runs made one.
+    seen = lambda c: {(d["id"], str(int(d["reconsume"]) + 1)) for d in c.deliveries()}
     a, b, other = (injected(c) for c in cs)
-    assert a == b and 4 <= len(a) <= 24      # about 30 % of 40, the same ones both times
-    assert a != other
+    assert not (a & seen(cs[1])) and not (b & seen(cs[0])), "same seed, different decisions"
+    assert 4 <= len(a) <= 24 and 4 <= len(b) <= 24  # about 30 % of 40
+    both = (a | seen(cs[0])) & (b | seen(cs[1]))
+    assert len(both) >= 30
+    assert (other & seen(cs[0])) or (a & seen(cs[2])), "another seed decides differently"
     for c in cs:                             # injected once, then delivered for real: none lost
         assert {d["keys"] for d in c.deliveries() if d["ret"] == "0"} == {f"m{i}" for i in range(40)}
         assert c.spool == []
-    note(f"e2e[{s.line}/{s.client_version}] injection: seed 42 injected the same {len(a)} of 40 "
-         f"deliveries in two runs; seed 43 picked {len(other)} others")
+    note(f"e2e[{s.line}/{s.client_version}] injection: seed 42 made the same decision in both runs "
+         f"on all {len(both)} deliveries both runs made ({len(a)} and {len(b)} injected); "
+         f"seed 43 decided differently")
 
 
 def test_rules_give_topics_their_own_cap(real_stack, tmp_path):
@@ -135,7 +144,7 @@ def test_statistics_per_topic_and_series(real_stack, tmp_path):
     assert exits_cleanly(s, c, c.finish())
     st = c.stats
     key = lambda o: f'reconsume_topic_deliveries_total{{group="{group}",topic="{topic}",outcome="{o}",injected="false"}}'
-    assert st[key("success")] >= 5 and st[key("reconsume")] == 1
+    assert st[key("success")] >= 5 and st[key("reconsume")] == 2  # attempts 1 and 2 of "bad"
     assert st["reconsume_callback_duration_seconds_count"] == sum(
         v for k, v in st.items() if k.startswith("reconsume_topic_deliveries_total"))
     assert st["reconsume_diverted_total"] == 1

@@ -1,0 +1,282 @@
+/*
+ * dlsym.c - the client's functions for programs that dlopen() it.
+ *
+ * A symbol looked up on a library handle is found in that library, not in a
+ * preloaded object, and RTLD_NEXT does not see a library opened RTLD_LOCAL
+ * (the default of Python's ctypes). So the shim interposes dlsym and dlvsym:
+ * a lookup of one of the interposed client functions on a handle of the
+ * client library returns the shim's function, and the client's table is
+ * resolved from that handle (hooks/client_api.c). Every other lookup goes to
+ * glibc unchanged.
+ *
+ * "Unchanged" includes who is asking. glibc resolves RTLD_NEXT, RTLD_DEFAULT
+ * (and audit bindings) relative to the caller, found from its return
+ * address. A C wrapper that called the real dlsym would make every
+ * dlsym(RTLD_NEXT, ...) in the process resolve relative to the shim: a
+ * malloc wrapper in a library loaded after the shim would get itself back.
+ * So the exported entry points are a few instructions of assembly: save the
+ * arguments, ask rc_dlsym_divert() (C, below) whether this lookup is ours,
+ * and if not, restore the arguments and *jump* to glibc's function, which
+ * then sees the original caller's return address and registers, as if the
+ * shim were not there. Assembly is the only way to guarantee that tail jump
+ * (C has no portable musttail); it is written for x86-64 (glibc, System V
+ * ABI). On other targets the shim does not interpose dlsym at all, and a
+ * client dlopen()ed RTLD_LOCAL is not intercepted (as before).
+ *
+ * Which handle is the client is decided by what it exports, not by its file
+ * name: the lookup on the handle finds the requested function, and
+ * CreatePushConsumer and RegisterMessageCallback, in one and the same
+ * object (dladdr's dli_fbase), none of them the shim's. A vendored or
+ * renamed copy (rocketmq wheels ship rocketmq/librocketmq.so; the test
+ * double is build/double/librocketmq.so) is recognised; a library merely
+ * named librocketmq* that is something else is not. A handle whose lookup
+ * reaches a client through a dependency is the same client and is treated so.
+ *
+ * The real dlsym/dlvsym come from libc.so.6's symbol table (libc_sym.c),
+ * once (pthread_once, which glibc restarts in a child forked mid-way). The
+ * decision allocates nothing and takes no lock for lookups that are not of
+ * an interposed name; for those, it makes three lookups and three dladdr
+ * calls, and the first one adopts the client (client_api.c, a mutex with
+ * fork handlers).
+ */
+#include "shim/dlsym.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "hooks/client_api.h"
+#include "hooks/foreign.h"
+#include "shim/libc_sym.h"
+#include "shim/log.h"
+#include "shim/runtime.h"
+
+#define NO_SAN __attribute__((no_sanitize("address", "undefined")))
+#define HIDDEN __attribute__((visibility("hidden"), used))
+
+#if defined(__x86_64__) && defined(__GLIBC__)
+#define RC_DLSYM_INTERPOSED 1
+#endif
+
+typedef void *(*dlsym_fn)(void *, const char *);
+typedef void *(*dlvsym_fn)(void *, const char *, const char *);
+
+/* Where the assembly entry points jump for a lookup that is not ours. Set
+ * once before the first jump, never changed after. */
+HIDDEN dlsym_fn rc_libc_dlsym;
+HIDDEN dlvsym_fn rc_libc_dlvsym;
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+/* Never reached on glibc (libc.so.6 always defines both): failing the
+ * lookup beats jumping to NULL. */
+static void *no_dlsym(void *h, const char *n)
+{
+    (void)h, (void)n;
+    return NULL;
+}
+static void *no_dlvsym(void *h, const char *n, const char *v)
+{
+    (void)h, (void)n, (void)v;
+    return NULL;
+}
+
+NO_SAN static void find_real(void)
+{
+#ifdef RC_DLSYM_INTERPOSED
+    void *s = rc_libc_sym("dlsym"), *v = rc_libc_sym("dlvsym");
+#else
+    void *s = (void *)dlsym, *v = (void *)dlvsym; /* not interposed: these are glibc's */
+#endif
+    if (s)
+        memcpy(&rc_libc_dlsym, &s, sizeof s);
+    else
+        rc_libc_dlsym = no_dlsym;
+    if (v)
+        memcpy(&rc_libc_dlvsym, &v, sizeof v);
+    else
+        rc_libc_dlvsym = no_dlvsym;
+}
+
+NO_SAN static inline void ensure_real(void)
+{
+    pthread_once(&real_once, find_real);
+}
+
+void *rc_real_dlsym(void *handle, const char *name)
+{
+    ensure_real();
+    if (rc_libc_dlsym == no_dlsym)
+        rc_log_once(no_real, RC_LOG_ERROR, "glibc's dlsym was not found in libc.so.6");
+    return rc_libc_dlsym(handle, name);
+}
+
+/* The interposed client functions, and what a lookup on the client's
+ * handle gets instead. Registration and destruction get variants that also
+ * protect a callback that is itself a libffi closure (hooks/foreign.c). */
+extern CPushConsumer *CreatePushConsumer(const char *);
+extern int SetPushConsumerGroupID(CPushConsumer *, const char *);
+extern int SetPushConsumerMessageModel(CPushConsumer *, int);
+extern int SetPushConsumerNameServerAddress(CPushConsumer *, const char *);
+extern int RegisterMessageCallback(CPushConsumer *, rc_callback_fn);
+extern int RegisterMessageCallbackOrderly(CPushConsumer *, rc_callback_fn);
+extern int UnregisterMessageCallback(CPushConsumer *);
+extern int UnregisterMessageCallbackOrderly(CPushConsumer *);
+extern int DestroyPushConsumer(CPushConsumer *);
+
+typedef void (*any_fn)(void);
+static const struct {
+    const char *name;
+    any_fn ours;  /* the exported function: what the lookup must not find */
+    any_fn route; /* what a lookup on the client's handle returns */
+} interposed[] = {
+#define E(name, route) {#name, (any_fn)name, (any_fn)route}
+    E(CreatePushConsumer, CreatePushConsumer),
+    E(SetPushConsumerGroupID, SetPushConsumerGroupID),
+    E(SetPushConsumerMessageModel, SetPushConsumerMessageModel),
+    E(SetPushConsumerNameServerAddress, SetPushConsumerNameServerAddress),
+    E(RegisterMessageCallback, rc_foreign_register),
+    E(RegisterMessageCallbackOrderly, rc_foreign_register_orderly),
+    E(UnregisterMessageCallback, UnregisterMessageCallback),
+    E(UnregisterMessageCallbackOrderly, UnregisterMessageCallbackOrderly),
+    E(DestroyPushConsumer, rc_foreign_destroy),
+#undef E
+};
+#define N_INTERPOSED (sizeof interposed / sizeof interposed[0])
+
+/* The index of an interposed name, or -1; cheap for every other name. */
+NO_SAN static int interposed_index(const char *name)
+{
+    switch (name[0]) {
+    case 'C': case 'S': case 'R': case 'U': case 'D': break;
+    default: return -1;
+    }
+    for (size_t i = 0; i < N_INTERPOSED; i++)
+        if (strcmp(name, interposed[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void *fn_addr(any_fn f)
+{
+    void *p;
+    memcpy(&p, &f, sizeof p);
+    return p;
+}
+
+/* Is P (found on HANDLE) a function of the RocketMQ client? See the top. */
+static void *client_register_fn(void *handle, void *p)
+{
+    void *create = rc_libc_dlsym(handle, "CreatePushConsumer");
+    void *reg = rc_libc_dlsym(handle, "RegisterMessageCallback");
+    if (!create || !reg || create == fn_addr(interposed[0].ours) ||
+        reg == fn_addr(interposed[4].ours))
+        return NULL;
+    Dl_info a, b, c;
+    if (!dladdr(p, &a) || !dladdr(create, &b) || !dladdr(reg, &c))
+        return NULL;
+    if (a.dli_fbase != b.dli_fbase || a.dli_fbase != c.dli_fbase)
+        return NULL;
+    return reg;
+}
+
+/*
+ * Called by the assembly entry points with the lookup's arguments (version
+ * NULL for dlsym). Returns the shim's function when the lookup is of an
+ * interposed client function on the client's handle, else NULL: the entry
+ * point then jumps to glibc's function with the arguments untouched.
+ * Leaves errno as it found it; dlerror() is set by the last lookup, which
+ * is either the pass-through or, for an answer from here, one that
+ * succeeded (as the caller's own would have).
+ */
+NO_SAN HIDDEN void *rc_dlsym_divert(void *handle, const char *name, const char *version)
+{
+    ensure_real();
+    if (handle == RTLD_DEFAULT || handle == RTLD_NEXT || !name)
+        return NULL;
+    int k = interposed_index(name);
+    if (k < 0 || !rc_active())
+        return NULL;
+    int saved = errno;
+    void *found = version ? rc_libc_dlvsym(handle, name, version) : rc_libc_dlsym(handle, name);
+    void *answer = NULL;
+    if (found && found != fn_addr(interposed[k].ours) && found != fn_addr(interposed[k].route)) {
+        void *reg = client_register_fn(handle, found);
+        if (reg) {
+            if (rc_client_adopt(handle, reg) == 0)
+                answer = fn_addr(interposed[k].route);
+            else
+                rc_log_once(second_client, RC_LOG_WARN,
+                            "a second RocketMQ client library was looked up with dlsym; its "
+                            "callbacks are not wrapped (the shim serves one client per process)");
+        }
+    }
+    errno = saved;
+    return answer;
+}
+
+#ifdef RC_DLSYM_INTERPOSED
+/*
+ * void *dlsym(void *handle, const char *name)
+ * void *dlvsym(void *handle, const char *name, const char *version)
+ *
+ * Stack at entry: 8 mod 16 (the return address). dlsym pushes two argument
+ * registers and 8 bytes of padding, dlvsym three registers, so that the call
+ * is made 16-byte aligned; after it, the registers are restored exactly and
+ * the stack is as at entry, so the jump hands glibc the caller's frame.
+ */
+__asm__(
+    "    .text\n"
+    "    .globl dlsym\n"
+    "    .type dlsym, @function\n"
+    "    .p2align 4\n"
+    "dlsym:\n"
+    "    .cfi_startproc\n"
+    "    endbr64\n"
+    "    pushq %rdi\n"
+    "    .cfi_adjust_cfa_offset 8\n"
+    "    pushq %rsi\n"
+    "    .cfi_adjust_cfa_offset 8\n"
+    "    subq $8, %rsp\n"
+    "    .cfi_adjust_cfa_offset 8\n"
+    "    xorl %edx, %edx\n"
+    "    call rc_dlsym_divert\n"
+    "    addq $8, %rsp\n"
+    "    .cfi_adjust_cfa_offset -8\n"
+    "    popq %rsi\n"
+    "    .cfi_adjust_cfa_offset -8\n"
+    "    popq %rdi\n"
+    "    .cfi_adjust_cfa_offset -8\n"
+    "    testq %rax, %rax\n"
+    "    jz 1f\n"
+    "    ret\n"
+    "1:  jmp *rc_libc_dlsym(%rip)\n"
+    "    .cfi_endproc\n"
+    "    .size dlsym, .-dlsym\n"
+    "\n"
+    "    .globl dlvsym\n"
+    "    .type dlvsym, @function\n"
+    "    .p2align 4\n"
+    "dlvsym:\n"
+    "    .cfi_startproc\n"
+    "    endbr64\n"
+    "    pushq %rdi\n"
+    "    .cfi_adjust_cfa_offset 8\n"
+    "    pushq %rsi\n"
+    "    .cfi_adjust_cfa_offset 8\n"
+    "    pushq %rdx\n"
+    "    .cfi_adjust_cfa_offset 8\n"
+    "    call rc_dlsym_divert\n"
+    "    popq %rdx\n"
+    "    .cfi_adjust_cfa_offset -8\n"
+    "    popq %rsi\n"
+    "    .cfi_adjust_cfa_offset -8\n"
+    "    popq %rdi\n"
+    "    .cfi_adjust_cfa_offset -8\n"
+    "    testq %rax, %rax\n"
+    "    jz 1f\n"
+    "    ret\n"
+    "1:  jmp *rc_libc_dlvsym(%rip)\n"
+    "    .cfi_endproc\n"
+    "    .size dlvsym, .-dlvsym\n");
+#endif

@@ -1,0 +1,157 @@
+/*
+ * client.c - the client library for reconsume-spool (see client.h). The
+ * pull consumer's C API (CPullConsumer.h, CPullResult.h, CMessageQueue.h of
+ * client 1.2.x) is declared here from its documented layout.
+ */
+#include "tools/spool/client.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+typedef struct CPullConsumer CPullConsumer;
+typedef struct {
+    char topic[512];       /* MAX_TOPIC_LENGTH */
+    char brokerName[256];  /* MAX_BROKER_NAME_ID_LENGTH */
+    int queueId;
+} CMessageQueue;
+enum { E_FOUND, E_NO_NEW_MSG, E_NO_MATCHED_MSG, E_OFFSET_ILLEGAL, E_BROKER_TIMEOUT };
+typedef struct {
+    int pullStatus;
+    long long nextBeginOffset, minOffset, maxOffset;
+    rc_cmessage_ext **msgFoundList;
+    int size;
+    void *pData;
+} CPullResult;
+
+struct pull_api {
+    CPullConsumer *(*CreatePullConsumer)(const char *);
+    int (*DestroyPullConsumer)(CPullConsumer *);
+    int (*StartPullConsumer)(CPullConsumer *);
+    int (*ShutdownPullConsumer)(CPullConsumer *);
+    int (*SetPullConsumerNameServerAddress)(CPullConsumer *, const char *);
+    int (*FetchSubscriptionMessageQueues)(CPullConsumer *, const char *, CMessageQueue **, int *);
+    int (*ReleaseSubscriptionMessageQueue)(CMessageQueue *);
+    CPullResult (*Pull)(CPullConsumer *, const CMessageQueue *, const char *, long long, int);
+    int (*ReleasePullResult)(CPullResult);
+    const char *(*GetLatestErrorMessage)(void);
+    long long (*GetMessageQueueOffset)(rc_cmessage_ext *);
+};
+
+int ts_client_open(const char *path, struct ts_client *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    const char *lib = path ? path : "librocketmq.so";
+    c->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!c->handle)
+        return ERR("cannot load the RocketMQ client library %s: %s%s", lib, dlerror(),
+                   path ? "" : " (give --client-lib PATH, or put its directory in LD_LIBRARY_PATH)");
+    char why[256];
+    if (rc_topic_api_load(&c->api, c->handle, why, sizeof why) != 0)
+        return ERR("%s: %s", lib, why);
+    return 0;
+}
+
+static const char *latest(const struct pull_api *p)
+{
+    const char *m = p->GetLatestErrorMessage ? p->GetLatestErrorMessage() : NULL;
+    return m && m[0] ? m : "no detail from the client";
+}
+
+/* One message into an entry of out. */
+static int add_message(struct ts_client *c, const struct pull_api *p, const CMessageQueue *mq,
+                       rc_cmessage_ext *m, struct ts_set *out)
+{
+    struct ts_rec *e = ts_set_add(out);
+    if (!e)
+        return -1;
+    snprintf(e->id, sizeof e->id, "%s:%d:%lld", mq->brokerName, mq->queueId,
+             p->GetMessageQueueOffset(m));
+    size_t len;
+    char *text = rc_topic_record_text(&c->api, m, &len, e->err, sizeof e->err);
+    if (text) {
+        ts_rec_parse(e, text, len);
+        free(text);
+    }
+    return 0;
+}
+
+int ts_topic_load(struct ts_client *c, const char *namesrv, const char *topic,
+                  struct ts_set *out, int *partial, char *err, size_t errlen)
+{
+    struct pull_api p;
+    memset(&p, 0, sizeof p);
+#define R(name) *(void **)(&p.name) = dlsym(c->handle, #name)
+    R(CreatePullConsumer);
+    R(DestroyPullConsumer);
+    R(StartPullConsumer);
+    R(ShutdownPullConsumer);
+    R(SetPullConsumerNameServerAddress);
+    R(FetchSubscriptionMessageQueues);
+    R(ReleaseSubscriptionMessageQueue);
+    R(Pull);
+    R(ReleasePullResult);
+    R(GetLatestErrorMessage);
+    R(GetMessageQueueOffset);
+#undef R
+    if (!p.CreatePullConsumer || !p.FetchSubscriptionMessageQueues || !p.Pull ||
+        !p.ReleasePullResult || !p.StartPullConsumer || !p.GetMessageQueueOffset ||
+        !p.SetPullConsumerNameServerAddress)
+        return ERR("this client library has no pull consumer C API (CreatePullConsumer, "
+                   "FetchSubscriptionMessageQueues, Pull); a topic cannot be read with it");
+    char group[64];
+    snprintf(group, sizeof group, "reconsume_spool_%ld", (long)getpid());
+    CPullConsumer *pc = p.CreatePullConsumer(group);
+    if (!pc)
+        return ERR("CreatePullConsumer failed: %s", latest(&p));
+    p.SetPullConsumerNameServerAddress(pc, namesrv);
+    if (p.StartPullConsumer(pc) != 0) {
+        p.DestroyPullConsumer(pc);
+        return ERR("cannot start a pull consumer on name server %s: %s", namesrv, latest(&p));
+    }
+    CMessageQueue *mqs = NULL;
+    int n = 0, rc = 0;
+    if (p.FetchSubscriptionMessageQueues(pc, topic, &mqs, &n) != 0 || n <= 0) {
+        rc = ERR("cannot read topic %s from name server %s (unreachable, or no such topic): %s",
+                 topic, namesrv, latest(&p));
+        goto out;
+    }
+    for (int q = 0; q < n; q++) {
+        long long off = 0;
+        for (int rounds = 0; rounds < 1000000; rounds++) {
+            CPullResult r = p.Pull(pc, &mqs[q], "*", off, 32);
+            int st = r.pullStatus, more = 0;
+            if (st == E_FOUND) {
+                for (int i = 0; i < r.size; i++)
+                    if (add_message(c, &p, &mqs[q], r.msgFoundList[i], out) != 0) {
+                        p.ReleasePullResult(r);
+                        rc = ERR("out of memory");
+                        goto out;
+                    }
+                more = r.nextBeginOffset > off;
+                off = r.nextBeginOffset;
+            } else if (st == E_NO_MATCHED_MSG || (st == E_OFFSET_ILLEGAL && off < r.minOffset)) {
+                more = r.nextBeginOffset > off || r.minOffset > off;
+                off = r.nextBeginOffset > off ? r.nextBeginOffset : r.minOffset;
+            } else if (st == E_BROKER_TIMEOUT) {
+                fprintf(stderr, "reconsume-spool: topic %s queue %s:%d: the broker did not answer; "
+                        "its records are left out\n", topic, mqs[q].brokerName, mqs[q].queueId);
+                *partial = 1;
+            }
+            p.ReleasePullResult(r);
+            if (!more)
+                break;
+        }
+    }
+    ts_set_sort(out);
+out:
+    if (mqs && p.ReleaseSubscriptionMessageQueue)
+        p.ReleaseSubscriptionMessageQueue(mqs);
+    p.ShutdownPullConsumer(pc);
+    p.DestroyPullConsumer(pc);
+    return rc;
+}

@@ -1,0 +1,330 @@
+/*
+ * store.c - reading records, and changing the spool durably (see store.h).
+ *
+ * Record files are opened with O_NOFOLLOW and must be regular; ids given
+ * on the command line are only ever looked up among the names read from
+ * the directory, never joined into a path as typed.
+ */
+#include "tools/spool/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+#define RECORD_MAX (256u << 20) /* far above RocketMQ's 4 MiB message limit */
+
+struct ts_rec *ts_set_add(struct ts_set *s)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct ts_rec *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        s->v = v;
+        s->cap = cap;
+    }
+    struct ts_rec *e = &s->v[s->n++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+void ts_set_free(struct ts_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].ok)
+            rc_record_free(&s->v[i].r);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int cmp(const void *a, const void *b)
+{
+    const struct ts_rec *x = a, *y = b;
+    long long tx = x->ok ? x->r.diverted_at_ms : 0, ty = y->ok ? y->r.diverted_at_ms : 0;
+    if (x->ok && y->ok && tx != ty)
+        return tx < ty ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+void ts_set_sort(struct ts_set *s)
+{
+    if (s->n > 1)
+        qsort(s->v, s->n, sizeof *s->v, cmp);
+}
+
+void ts_rec_parse(struct ts_rec *e, const char *text, size_t len)
+{
+    char why[200];
+    if (len == 0) {
+        snprintf(e->err, sizeof e->err, "empty file (a record torn before its first byte?)");
+        return;
+    }
+    if (rc_record_parse(text, len, &e->r, why, sizeof why) != 0) {
+        snprintf(e->err, sizeof e->err, "damaged record: %s", why);
+        return;
+    }
+    e->ok = true;
+}
+
+/* Read dirfd/name whole; NULL with err. */
+static char *slurp(int dirfd, const char *name, size_t *len, char *err, size_t errlen)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        (void)ERR("cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *buf = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        (void)ERR("not a regular file");
+        goto out;
+    }
+    if ((unsigned long long)st.st_size > RECORD_MAX) {
+        (void)ERR("%lld bytes; more than a record can be", (long long)st.st_size);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        (void)ERR("out of memory");
+        goto out;
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            (void)ERR("read failed: %s", n < 0 ? strerror(errno) : "file shrank");
+            free(buf);
+            buf = NULL;
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    *len = got;
+out:
+    close(fd);
+    return buf;
+}
+
+/* Names the shim writes: <ms>.<pid>_<seq>.<safe id>.rec; others are not ours. */
+static bool record_name(const char *n)
+{
+    size_t l = strlen(n);
+    return n[0] != '.' && l > 4 && strcmp(n + l - 4, ".rec") == 0 &&
+           strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == l;
+}
+
+static int load_dir(const char *dir, const char *sub, bool replayed, struct ts_set *out,
+                    char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        if (errno == ENOENT && replayed)
+            return 0;
+        return ERR("cannot read the spool directory %s: %s", path, strerror(errno));
+    }
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return ERR("cannot read the spool directory %s: %s", path, strerror(errno));
+    }
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!record_name(de->d_name) || strlen(de->d_name) >= sizeof out->v->id)
+            continue;
+        struct ts_rec *e = ts_set_add(out);
+        if (!e) {
+            rc = ERR("out of memory");
+            break;
+        }
+        snprintf(e->id, sizeof e->id, "%s", de->d_name);
+        e->replayed = replayed;
+        size_t len = 0;
+        char *text = slurp(dirfd(d), de->d_name, &len, e->err, sizeof e->err);
+        if (text) {
+            ts_rec_parse(e, text, len);
+            free(text);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int ts_spool_load(const char *dir, bool with_replayed, struct ts_set *out, char *err,
+                  size_t errlen)
+{
+    if (load_dir(dir, "new", false, out, err, errlen) != 0)
+        return -1;
+    if (with_replayed && load_dir(dir, "replayed", true, out, err, errlen) != 0)
+        return -1;
+    ts_set_sort(out);
+    return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int ts_spool_mark_replayed(const char *dir, const char *id, char *err, size_t errlen)
+{
+    char ndir[4200], rdir[4200], from[4600], to[4600];
+    snprintf(ndir, sizeof ndir, "%s/new", dir);
+    snprintf(rdir, sizeof rdir, "%s/replayed", dir);
+    snprintf(from, sizeof from, "%s/%s", ndir, id);
+    snprintf(to, sizeof to, "%s/%s", rdir, id);
+    if (mkdir(rdir, 0700) != 0 && errno != EEXIST)
+        return ERR("cannot create %s: %s", rdir, strerror(errno));
+    if (fsync_dir(dir) != 0)
+        return ERR("cannot fsync %s: %s", dir, strerror(errno));
+    if (rename(from, to) != 0)
+        return ERR("cannot move %s to %s: %s", from, rdir, strerror(errno));
+    /* The new name first: after a crash here the record is in both or in
+     * replayed/ only, never in neither. */
+    if (fsync_dir(rdir) != 0 || fsync_dir(ndir) != 0)
+        return ERR("cannot fsync %s: %s", rdir, strerror(errno));
+    return 0;
+}
+
+int ts_spool_remove(const char *dir, const struct ts_rec *e, char *err, size_t errlen)
+{
+    char sub[4200], path[4600];
+    snprintf(sub, sizeof sub, "%s/%s", dir, e->replayed ? "replayed" : "new");
+    snprintf(path, sizeof path, "%s/%s", sub, e->id);
+    if (unlink(path) != 0)
+        return ERR("cannot remove %s: %s", path, strerror(errno));
+    if (fsync_dir(sub) != 0)
+        return ERR("cannot fsync %s: %s", sub, strerror(errno));
+    return 0;
+}
+
+int ts_ledger_load(const char *path, struct ts_ledger *l, char *err, size_t errlen)
+{
+    memset(l, 0, sizeof *l);
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    if (fd < 0)
+        return ERR("cannot read the replay ledger %s: %s", path, strerror(errno));
+    close(fd);
+    char why[200];
+    char *text = slurp(AT_FDCWD, path, &len, why, sizeof why);
+    if (!text)
+        return ERR("cannot read the replay ledger %s: %s", path, why);
+    for (char *p = text; p < text + len;) {
+        char *nl = memchr(p, '\n', (size_t)(text + len - p));
+        if (!nl)
+            break; /* torn by a crash: that send was never confirmed */
+        *nl = '\0';
+        if (*p) {
+            char **ids = realloc(l->ids, (l->n + 1) * sizeof *ids);
+            if (!ids || !(ids[l->n] = strdup(p))) {
+                if (ids)
+                    l->ids = ids;
+                free(text);
+                return ERR("out of memory");
+            }
+            l->ids = ids;
+            l->n++;
+        }
+        p = nl + 1;
+    }
+    free(text);
+    return 0;
+}
+
+bool ts_ledger_has(const struct ts_ledger *l, const char *id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+int ts_ledger_append(const char *path, const char *id, char *err, size_t errlen)
+{
+    struct stat st;
+    bool fresh = stat(path, &st) != 0;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return ERR("cannot write the replay ledger %s: %s", path, strerror(errno));
+    char line[400];
+    int n = snprintf(line, sizeof line, "%s\n", id);
+    int rc = write(fd, line, (size_t)n) == n && fsync(fd) == 0 ? 0 : -1;
+    int e = errno;
+    close(fd);
+    if (rc != 0)
+        return ERR("cannot write the replay ledger %s: %s", path, strerror(e));
+    if (fresh) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        if (fsync_dir(slash ? (dir[0] ? dir : "/") : ".") != 0)
+            return ERR("cannot fsync the directory of %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+void ts_ledger_free(struct ts_ledger *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->ids[i]);
+    free(l->ids);
+    memset(l, 0, sizeof *l);
+}
+
+void ts_reason(const struct rc_record *r, char *buf, size_t cap)
+{
+    const char *o = r->outcome ? r->outcome : "?";
+    if (r->exc_type)
+        snprintf(buf, cap, "%s:%s", o, r->exc_type);
+    else if (r->signal_name)
+        snprintf(buf, cap, "%s:%s", o, r->signal_name);
+    else if (strcmp(o, "bad_status") == 0)
+        snprintf(buf, cap, "%s:%d", o, r->status);
+    else
+        snprintf(buf, cap, "%s", o);
+}
+
+static bool glob(const char *pat, const char *s)
+{
+    return !pat || fnmatch(pat, s ? s : "", 0) == 0;
+}
+
+bool ts_match(const struct ts_opts *o, const struct ts_rec *e)
+{
+    bool filtered = o->group || o->topic || o->reason || o->has_since || o->has_until;
+    if (!e->ok)
+        return !filtered;
+    char reason[300];
+    ts_reason(&e->r, reason, sizeof reason);
+    if (!glob(o->group, e->r.group) || !glob(o->topic, e->r.topic))
+        return false;
+    if (o->reason && !glob(o->reason, e->r.outcome) && !glob(o->reason, reason))
+        return false;
+    if (o->has_since && e->r.diverted_at_ms < o->since_ms)
+        return false;
+    if (o->has_until && e->r.diverted_at_ms >= o->until_ms)
+        return false;
+    return true;
+}

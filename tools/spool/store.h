@@ -1,0 +1,71 @@
+/*
+ * store.h - the records reconsume-spool works on, from a spool directory or
+ * a poison topic, and what it changes in the spool (replayed/, purge) and in
+ * a replay ledger. Unit-tested in tests/unit/test_spooltool_store.c.
+ */
+#ifndef RECONSUME_TOOLS_SPOOL_STORE_H
+#define RECONSUME_TOOLS_SPOOL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy/record.h"
+#include "tools/spool/args.h"
+
+struct ts_rec {
+    char id[320];       /* spool: the file name; topic: <broker>:<queue>:<offset> */
+    bool replayed;      /* in <spool>/replayed/, or in the topic's ledger */
+    bool ok;            /* parsed; else err says why */
+    char err[256];
+    struct rc_record r; /* when ok */
+};
+
+struct ts_set {
+    struct ts_rec *v;
+    size_t n, cap;
+};
+
+/* A new zeroed entry at the end of *s, or NULL (out of memory). */
+struct ts_rec *ts_set_add(struct ts_set *s);
+void ts_set_free(struct ts_set *s);
+/* Sort by diversion time, then id; damaged records by id among them. */
+void ts_set_sort(struct ts_set *s);
+
+/* Parse text (len bytes) into e: ok, or not ok with e->err. */
+void ts_rec_parse(struct ts_rec *e, const char *text, size_t len);
+
+/*
+ * Load dir/new/ (and dir/replayed/ with with_replayed). A record that
+ * cannot be read or parsed is still an entry, not ok, with the reason.
+ * Returns 0, or -1 with err when dir/new cannot be read at all (a missing
+ * spool directory is an error: it names the directory).
+ */
+int ts_spool_load(const char *dir, bool with_replayed, struct ts_set *out, char *err,
+                  size_t errlen);
+
+/* Move dir/new/<id> to dir/replayed/<id>, durably (fsync of both
+ * directories). 0, or -1 with err. */
+int ts_spool_mark_replayed(const char *dir, const char *id, char *err, size_t errlen);
+
+/* Remove a record (from new/, or replayed/ when e->replayed); durable. */
+int ts_spool_remove(const char *dir, const struct ts_rec *e, char *err, size_t errlen);
+
+/* A replay ledger: one id per line, appended and fsync'ed per confirmed send. */
+struct ts_ledger {
+    char **ids;
+    size_t n;
+};
+/* Load (a missing file is empty); a torn last line (no newline) is ignored. */
+int ts_ledger_load(const char *path, struct ts_ledger *l, char *err, size_t errlen);
+bool ts_ledger_has(const struct ts_ledger *l, const char *id);
+int ts_ledger_append(const char *path, const char *id, char *err, size_t errlen);
+void ts_ledger_free(struct ts_ledger *l);
+
+/* "exception:std::runtime_error", "signal:SIGSEGV", "bad_status:7", "reconsume". */
+void ts_reason(const struct rc_record *r, char *buf, size_t cap);
+
+/* Does e pass the filters of o (group, topic, reason, since, until)? A
+ * damaged record passes only when no filter is given. */
+bool ts_match(const struct ts_opts *o, const struct ts_rec *e);
+
+#endif
