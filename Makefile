@@ -107,6 +107,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) tools-test
+	$(MAKE) dlopen-check
 	$(MAKE) sanitize
 	$(MAKE) valgrind
 	$(MAKE) bench-check

@@ -30,16 +30,6 @@ struct rc_config_file {
     struct rc_rules rules;
 };
 
-static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 void rc_config_file_free(struct rc_config_file *f)
 {
     if (!f)
@@ -60,15 +50,15 @@ static int slurp(const char *path, const char *ep, char **buf, size_t *len, char
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return say(err, errlen, "RECONSUME_CONFIG='%s': cannot open: %s", ep, strerror(errno));
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': cannot open: %s", ep, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return say(err, errlen, "RECONSUME_CONFIG='%s': not a regular file", ep);
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': not a regular file", ep);
     }
     if (st.st_size > RC_CONFFILE_MAX_BYTES) {
         close(fd);
-        return say(err, errlen, "RECONSUME_CONFIG='%s': file is %lld bytes; expected at most %d",
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': file is %lld bytes; expected at most %d",
                    ep, (long long)st.st_size, RC_CONFFILE_MAX_BYTES);
     }
     /* Read to EOF, whatever fstat said (the file may change under us). */
@@ -76,21 +66,21 @@ static int slurp(const char *path, const char *ep, char **buf, size_t *len, char
     char *b = malloc(cap + 1);
     if (!b) {
         close(fd);
-        return say(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
     }
     for (;;) {
         if (n == cap) {
             if (cap > RC_CONFFILE_MAX_BYTES) {
                 free(b);
                 close(fd);
-                return say(err, errlen, "RECONSUME_CONFIG='%s': file is over %d bytes", ep,
+                return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': file is over %d bytes", ep,
                            RC_CONFFILE_MAX_BYTES);
             }
             char *g = realloc(b, cap * 2 + 1);
             if (!g) {
                 free(b);
                 close(fd);
-                return say(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+                return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
             }
             b = g;
             cap *= 2;
@@ -102,7 +92,7 @@ static int slurp(const char *path, const char *ep, char **buf, size_t *len, char
             int e = errno;
             free(b);
             close(fd);
-            return say(err, errlen, "RECONSUME_CONFIG='%s': cannot read: %s", ep, strerror(e));
+            return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': cannot read: %s", ep, strerror(e));
         }
         if (k == 0)
             break;
@@ -145,12 +135,12 @@ static int add_setting(struct rc_config_file *f, const char *const *known, const
     char en[RC_ECHO_CAP];
     rc_scan_echo(s, nn, en, sizeof en);
     if (rc_scan_is(s, nn, "RECONSUME_CONFIG"))
-        return say(err, errlen, "%s:%d: RECONSUME_CONFIG cannot be set in the file", ep, line);
+        return rc_errf(err, errlen, "%s:%d: RECONSUME_CONFIG cannot be set in the file", ep, line);
     if (!known_name(known, s, nn))
-        return say(err, errlen, "%s:%d: unknown variable '%s'", ep, line, en);
+        return rc_errf(err, errlen, "%s:%d: unknown variable '%s'", ep, line, en);
     for (size_t i = 0; i < f->n; i++)
         if (rc_scan_is(s, nn, f->s[i].name))
-            return say(err, errlen, "%s:%d: %s set twice (first at line %d)", ep, line,
+            return rc_errf(err, errlen, "%s:%d: %s set twice (first at line %d)", ep, line,
                        f->s[i].name, f->s[i].line);
     const char *v = eq + 1;
     size_t vn = n - (size_t)(v - s);
@@ -161,11 +151,11 @@ static int add_setting(struct rc_config_file *f, const char *const *known, const
     if (vn >= 2 && (v[0] == '"' || v[0] == '\'') && v[vn - 1] == v[0])
         v++, vn -= 2;
     if (vn == 0)
-        return say(err, errlen, "%s:%d: %.*s: empty value; remove the line for the default", ep,
+        return rc_errf(err, errlen, "%s:%d: %.*s: empty value; remove the line for the default", ep,
                    line, (int)nn, s);
     struct setting *g = realloc(f->s, (f->n + 1) * sizeof *g);
     if (!g)
-        return say(err, errlen, "%s:%d: out of memory", ep, line);
+        return rc_errf(err, errlen, "%s:%d: out of memory", ep, line);
     f->s = g;
     struct setting *t = &f->s[f->n];
     t->line = line;
@@ -174,7 +164,7 @@ static int add_setting(struct rc_config_file *f, const char *const *known, const
     if (!t->name || !t->value) {
         free(t->name);
         free(t->value);
-        return say(err, errlen, "%s:%d: out of memory", ep, line);
+        return rc_errf(err, errlen, "%s:%d: out of memory", ep, line);
     }
     memcpy(t->name, s, nn);
     t->name[nn] = '\0';
@@ -190,12 +180,12 @@ static int one_line(struct rc_config_file *f, const char *const *known, char *s,
     if (n > 0 && s[n - 1] == '\r')
         n--;
     if (n > RC_CONFFILE_MAX_LINE)
-        return say(err, errlen, "%s:%d: line is %zu bytes; expected at most %d", ep, line, n,
+        return rc_errf(err, errlen, "%s:%d: line is %zu bytes; expected at most %d", ep, line, n,
                    RC_CONFFILE_MAX_LINE);
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)s[i];
         if ((b < 0x20 && b != '\t') || b == 0x7f)
-            return say(err, errlen, "%s:%d: control character (byte 0x%02x)", ep, line, b);
+            return rc_errf(err, errlen, "%s:%d: control character (byte 0x%02x)", ep, line, b);
     }
     while (n > 0 && (s[0] == ' ' || s[0] == '\t'))
         s++, n--;
@@ -217,7 +207,7 @@ static int one_line(struct rc_config_file *f, const char *const *known, char *s,
         return add_setting(f, known, s, n, line, ep, err, errlen);
     char el[RC_ECHO_CAP];
     rc_scan_echo(s, n, el, sizeof el);
-    return say(err, errlen, "%s:%d: unknown line '%s'; " LINES, ep, line, el);
+    return rc_errf(err, errlen, "%s:%d: unknown line '%s'; " LINES, ep, line, el);
 }
 
 int rc_config_file_read(const char *path, const char *const *known,
@@ -229,20 +219,20 @@ int rc_config_file_read(const char *path, const char *const *known,
     char ep[RC_ECHO_CAP];
     rc_scan_echo(path, strlen(path), ep, sizeof ep);
     if (path[0] == '\0')
-        return say(err, errlen, "RECONSUME_CONFIG='': empty value; unset it for no file");
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='': empty value; unset it for no file");
     char *buf = NULL;
     size_t len = 0;
     if (slurp(path, ep, &buf, &len, err, errlen))
         return -1;
     if (memchr(buf, '\0', len)) {
         free(buf);
-        return say(err, errlen, "RECONSUME_CONFIG='%s': NUL byte in the file; expected text", ep);
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': NUL byte in the file; expected text", ep);
     }
     struct rc_config_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
         free(buf);
-        return say(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
     }
     char *s = buf;
     int line = 1;

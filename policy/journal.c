@@ -5,6 +5,7 @@
  * O_NOFOLLOW, so a symlink planted there is refused, not followed.
  */
 #include "policy/journal.h"
+#include "policy/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,18 +54,6 @@ static atomic_uint journal_ids = 1;
 /* This thread's slot: claimed for journal tl_id. */
 static _Thread_local unsigned tl_id __attribute__((tls_model("initial-exec")));
 static _Thread_local int tl_slot __attribute__((tls_model("initial-exec")));
-
-static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* ---- keys and the crash table -------------------------------------------- */
 
@@ -644,26 +633,26 @@ int rc_journal_open(const char *dir, struct rc_journal **out, char *err, size_t 
     if (err && errlen)
         err[0] = '\0';
     if (!dir || dir[0] == '\0')
-        return say(err, errlen, "RECONSUME_JOURNAL='': empty value; unset it for no journal");
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='': empty value; unset it for no journal");
     struct rc_journal *j = calloc(1, sizeof *j);
     if (!j)
-        return say(err, errlen, "RECONSUME_JOURNAL='%s': out of memory", dir);
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='%s': out of memory", dir);
     j->dirfd = -1;
     if (snprintf(j->dir, sizeof j->dir, "%s", dir) >= (int)sizeof j->dir) {
         free(j);
-        return say(err, errlen, "RECONSUME_JOURNAL='%s': path too long", dir);
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='%s': path too long", dir);
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         int e = errno;
         free(j);
-        return say(err, errlen, "RECONSUME_JOURNAL='%s': cannot create the directory: %s", dir,
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='%s': cannot create the directory: %s", dir,
                    strerror(e));
     }
     j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (j->dirfd < 0) {
         int e = errno;
         free(j);
-        return say(err, errlen, "RECONSUME_JOURNAL='%s': cannot open the directory: %s", dir,
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='%s': cannot open the directory: %s", dir,
                    strerror(e));
     }
     j->pid = getpid();
@@ -676,7 +665,7 @@ int rc_journal_open(const char *dir, struct rc_journal **out, char *err, size_t 
     if (lockfd < 0) {
         int e = errno;
         rc_journal_close(j);
-        return say(err, errlen, "RECONSUME_JOURNAL='%s': cannot lock %s/lock: %s", dir, dir,
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='%s': cannot lock %s/lock: %s", dir, dir,
                    strerror(e));
     }
     int64_t now = (int64_t)time(NULL);
@@ -718,7 +707,7 @@ int rc_journal_open(const char *dir, struct rc_journal **out, char *err, size_t 
     j->t = l;
     if (rc != 0) {
         rc_journal_close(j);
-        return say(err, errlen, "RECONSUME_JOURNAL='%s': cannot create the journal file: %s",
+        return rc_errf(err, errlen, "RECONSUME_JOURNAL='%s': cannot create the journal file: %s",
                    dir, strerror(create_errno));
     }
     *out = j;

@@ -8,6 +8,7 @@
  * range-checked, and any allocation is bounded by the input size.
  */
 #include "policy/record.h"
+#include "policy/scan.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -266,19 +267,6 @@ size_t rc_record_encode(const struct rc_record *r, char *buf, size_t cap)
 
 /* ---- parsing ------------------------------------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9')
@@ -446,10 +434,10 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
 {
     const char *why = NULL;
     if (!out)
-        return fail(err, errlen, "no output record");
+        return rc_errf(err, errlen, "no output record");
     memset(out, 0, sizeof *out);
     if (!data || len == 0)
-        return fail(err, errlen, "empty record");
+        return rc_errf(err, errlen, "empty record");
 
     size_t pos = 0, lineno = 0;
     unsigned long long seen = 0;
@@ -459,13 +447,13 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
 
     for (;;) {
         if (pos >= len) {
-            fail(err, errlen, "truncated header (no blank line before the body)");
+            rc_errf(err, errlen, "truncated header (no blank line before the body)");
             goto bad;
         }
         const char *p = data + pos;
         const char *nl = memchr(p, '\n', len - pos);
         if (!nl) {
-            fail(err, errlen, "truncated header line %zu (no newline)", lineno + 1);
+            rc_errf(err, errlen, "truncated header line %zu (no newline)", lineno + 1);
             goto bad;
         }
         size_t n = (size_t)(nl - p);
@@ -475,7 +463,7 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
             n--;
         if (n == 0) {
             if (!have_magic) {
-                fail(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
+                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
                 goto bad;
             }
             break; /* end of the header */
@@ -484,28 +472,28 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
         struct line l;
         if (split_line(p, n, &l, &why) < 0) {
             if (!have_magic)
-                fail(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
+                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
             else
-                fail(err, errlen, "line %zu: %s", lineno, why);
+                rc_errf(err, errlen, "line %zu: %s", lineno, why);
             goto bad;
         }
         val = decode(l.val, l.vlen, &why);
         if (!val) {
             if (!have_magic)
-                fail(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
+                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
             else
-                fail(err, errlen, "line %zu: %s", lineno, why);
+                rc_errf(err, errlen, "line %zu: %s", lineno, why);
             goto bad;
         }
 
         if (!have_magic) {
             long long ver;
             if (!name_eq(l.name, l.nlen, MAGIC)) {
-                fail(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
+                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
                 goto bad;
             }
             if (parse_ll(val, 0, INT_MAX, &ver) < 0 || ver != RC_RECORD_VERSION) {
-                fail(err, errlen, "unsupported record version (want %d)", RC_RECORD_VERSION);
+                rc_errf(err, errlen, "unsupported record version (want %d)", RC_RECORD_VERSION);
                 goto bad;
             }
             have_magic = 1;
@@ -515,14 +503,14 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
         }
 
         if (name_eq(l.name, l.nlen, MAGIC)) {
-            fail(err, errlen, "line %zu: duplicate %s header", lineno, MAGIC);
+            rc_errf(err, errlen, "line %zu: duplicate %s header", lineno, MAGIC);
             goto bad;
         }
 
         if (prefix_eq(l.name, l.nlen, PROP_PREFIX)) {
             size_t plen = sizeof PROP_PREFIX - 1;
             if (l.nlen == plen) {
-                fail(err, errlen, "line %zu: empty property name", lineno);
+                rc_errf(err, errlen, "line %zu: empty property name", lineno);
                 goto bad;
             }
             if (out->nprops >= RC_RECORD_MAX_PROPS) {
@@ -533,7 +521,7 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
             }
             char *pname = decode(l.name + plen, l.nlen - plen, &why);
             if (!pname) {
-                fail(err, errlen, "line %zu: property name: %s", lineno, why);
+                rc_errf(err, errlen, "line %zu: property name: %s", lineno, why);
                 goto bad;
             }
             out->props[out->nprops].name = pname;
@@ -555,7 +543,7 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
         }
         const struct field *f = &fields[fi];
         if (seen & (1ull << fi)) {
-            fail(err, errlen, "line %zu: duplicate %s header", lineno, f->name);
+            rc_errf(err, errlen, "line %zu: duplicate %s header", lineno, f->name);
             goto bad;
         }
         seen |= 1ull << fi;
@@ -602,26 +590,26 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
         val = NULL;
         continue;
     badnum:
-        fail(err, errlen, "line %zu: %s: not a number in range", lineno, f->name);
+        rc_errf(err, errlen, "line %zu: %s: not a number in range", lineno, f->name);
         goto bad;
     }
 
     if (!have_bodylen) {
-        fail(err, errlen, "missing Body-Length header");
+        rc_errf(err, errlen, "missing Body-Length header");
         goto bad;
     }
     size_t avail = len - pos;
     if (avail < body_len) {
-        fail(err, errlen, "torn record: body has %zu of %zu bytes", avail, body_len);
+        rc_errf(err, errlen, "torn record: body has %zu of %zu bytes", avail, body_len);
         goto bad;
     }
     if (avail > body_len) {
-        fail(err, errlen, "%zu trailing bytes after the body", avail - body_len);
+        rc_errf(err, errlen, "%zu trailing bytes after the body", avail - body_len);
         goto bad;
     }
     char *body = malloc(body_len + 1);
     if (!body) {
-        fail(err, errlen, "out of memory");
+        rc_errf(err, errlen, "out of memory");
         goto bad;
     }
     if (body_len)

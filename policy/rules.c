@@ -16,16 +16,6 @@
 #define SETTINGS \
     "expected max_retries=N, catch=KINDS, non_retryable=LIST, sink=TEXT or name=LABEL"
 
-static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static bool blank(char ch)
 {
     return ch == ' ' || ch == '\t';
@@ -79,17 +69,17 @@ static int match_field(const char *w, size_t n, struct rc_rule *r, char *d, size
         char **slot = i == 0 ? &r->group : i == 1 ? &r->topic : &r->tag;
         size_t vn = n - (size_t)(eq - w) - 1;
         if (*slot)
-            return say(d, dl, "%s= given twice", keys[i]);
+            return rc_errf(d, dl, "%s= given twice", keys[i]);
         if (vn == 0)
-            return say(d, dl, "%s= has an empty value", keys[i]);
+            return rc_errf(d, dl, "%s= has an empty value", keys[i]);
         if (vn > RC_RULE_GLOB_MAX)
-            return say(d, dl, "%s= is %zu bytes; expected at most %d", keys[i], vn,
+            return rc_errf(d, dl, "%s= is %zu bytes; expected at most %d", keys[i], vn,
                        RC_RULE_GLOB_MAX);
         if (!(*slot = dup_n(eq + 1, vn)))
-            return say(d, dl, "out of memory");
+            return rc_errf(d, dl, "out of memory");
         return 0;
     }
-    return say(d, dl, "unknown match '%s'; " MATCHES, ew);
+    return rc_errf(d, dl, "unknown match '%s'; " MATCHES, ew);
 }
 
 static bool label_ok(const char *s, size_t n)
@@ -116,25 +106,25 @@ static int setting(const char *w, size_t n, struct rc_rule *r, unsigned *seen, c
         if (rc_scan_is(w, (size_t)(eq - w), keys[i]))
             which = i;
     if (which < 0)
-        return say(d, dl, "unknown setting '%s'; " SETTINGS, ew);
+        return rc_errf(d, dl, "unknown setting '%s'; " SETTINGS, ew);
     if (*seen & (1u << which))
-        return say(d, dl, "%s= given twice", keys[which]);
+        return rc_errf(d, dl, "%s= given twice", keys[which]);
     *seen |= 1u << which;
     const char *v = eq + 1;
     size_t vn = n - (size_t)(eq - w) - 1;
     if (vn == 0)
-        return say(d, dl, "%s= has an empty value", keys[which]);
+        return rc_errf(d, dl, "%s= has an empty value", keys[which]);
     rc_scan_echo(v, vn, ev, sizeof ev);
 
     char *copy = dup_n(v, vn); /* NUL-terminated, for the shared parsers */
     if (!copy)
-        return say(d, dl, "out of memory");
+        return rc_errf(d, dl, "out of memory");
     int rc = 0;
     long k;
     switch (which) {
     case 0:
         if (!rc_scan_long(v, vn, 0, RC_MAX_RETRIES_LIMIT, &k))
-            rc = say(d, dl, "max_retries='%s': expected an integer from 0 to %d", ev,
+            rc = rc_errf(d, dl, "max_retries='%s': expected an integer from 0 to %d", ev,
                      RC_MAX_RETRIES_LIMIT);
         r->has_max_retries = rc == 0;
         r->max_retries = rc == 0 ? (int)k : 0;
@@ -149,7 +139,7 @@ static int setting(const char *w, size_t n, struct rc_rule *r, unsigned *seen, c
         break;
     case 3:
         if (vn > RC_RULE_SINK_MAX) {
-            rc = say(d, dl, "sink= is %zu bytes; expected at most %d", vn, RC_RULE_SINK_MAX);
+            rc = rc_errf(d, dl, "sink= is %zu bytes; expected at most %d", vn, RC_RULE_SINK_MAX);
             break;
         }
         r->sink = copy;
@@ -157,7 +147,7 @@ static int setting(const char *w, size_t n, struct rc_rule *r, unsigned *seen, c
         break;
     case 4:
         if (!label_ok(v, vn)) {
-            rc = say(d, dl, "name='%s': expected 1 to %d of A-Z a-z 0-9 _ . -", ev,
+            rc = rc_errf(d, dl, "name='%s': expected 1 to %d of A-Z a-z 0-9 _ . -", ev,
                      RC_RULE_NAME_MAX);
             break;
         }
@@ -176,7 +166,7 @@ static int parse_one(const char *s, size_t n, struct rc_rule *r, char *d, size_t
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)s[i];
         if ((b < 0x20 && b != '\t') || b == 0x7f)
-            return say(d, dl, "control character (byte 0x%02x); expected MATCH => SETTINGS", b);
+            return rc_errf(d, dl, "control character (byte 0x%02x); expected MATCH => SETTINGS", b);
     }
     const char *arrow = NULL;
     for (size_t i = 0; i + 1 < n; i++) {
@@ -186,7 +176,7 @@ static int parse_one(const char *s, size_t n, struct rc_rule *r, char *d, size_t
         }
     }
     if (!arrow)
-        return say(d, dl, "no '=>'; expected MATCH => SETTINGS");
+        return rc_errf(d, dl, "no '=>'; expected MATCH => SETTINGS");
 
     const char *p = s, *w;
     size_t wn;
@@ -199,7 +189,7 @@ static int parse_one(const char *s, size_t n, struct rc_rule *r, char *d, size_t
         else if (match_field(w, wn, r, d, dl))
             return -1;
         if (star && words > 1)
-            return say(d, dl, "'*' must be the whole MATCH; " MATCHES);
+            return rc_errf(d, dl, "'*' must be the whole MATCH; " MATCHES);
     }
 
     p = arrow + 2;
@@ -208,20 +198,20 @@ static int parse_one(const char *s, size_t n, struct rc_rule *r, char *d, size_t
         if (setting(w, wn, r, &seen, d, dl))
             return -1;
     if (seen == 0)
-        return say(d, dl, "no settings after '=>'; " SETTINGS);
+        return rc_errf(d, dl, "no settings after '=>'; " SETTINGS);
     return 0;
 }
 
 static int push(struct rc_rules *rules, struct rc_rule *r, const char *origin, char *d, size_t dl)
 {
     if (rules->n >= RC_RULES_MAX)
-        return say(d, dl, "more than %d rules", RC_RULES_MAX);
+        return rc_errf(d, dl, "more than %d rules", RC_RULES_MAX);
     struct rc_rule *grown = realloc(rules->v, (rules->n + 1) * sizeof *grown);
     if (!grown)
-        return say(d, dl, "out of memory");
+        return rc_errf(d, dl, "out of memory");
     rules->v = grown;
     if (!(r->origin = strdup(origin)))
-        return say(d, dl, "out of memory");
+        return rc_errf(d, dl, "out of memory");
     r->index = (int)rules->n + 1;
     rules->v[rules->n++] = *r;
     return 0;
@@ -237,7 +227,7 @@ int rc_rules_parse(const char *name, const char *v, struct rc_rules *rules, char
     char ev[RC_ECHO_CAP], er[RC_ECHO_CAP], d[512];
     rc_scan_echo(v, strlen(v), ev, sizeof ev);
     if (v[0] == '\0')
-        return say(err, errlen, "%s='': empty value; unset it for the default", name);
+        return rc_errf(err, errlen, "%s='': empty value; unset it for the default", name);
 
     size_t before = rules->n;
     const char *s = v;
@@ -254,7 +244,7 @@ int rc_rules_parse(const char *name, const char *v, struct rc_rules *rules, char
         memset(&r, 0, sizeof r);
         int rc;
         if (tn == 0)
-            rc = say(d, sizeof d, "empty; expected MATCH => SETTINGS");
+            rc = rc_errf(d, sizeof d, "empty; expected MATCH => SETTINGS");
         else if ((rc = parse_one(t, tn, &r, d, sizeof d)) == 0)
             rc = push(rules, &r, name, d, sizeof d);
         if (rc) {
@@ -265,7 +255,7 @@ int rc_rules_parse(const char *name, const char *v, struct rc_rules *rules, char
                 free(rules->v);
                 rules->v = NULL;
             }
-            return say(err, errlen, "%s='%s': rule %d '%s': %s", name, ev, k, er, d);
+            return rc_errf(err, errlen, "%s='%s': rule %d '%s': %s", name, ev, k, er, d);
         }
         if (s[n] == '\0')
             return 0;
@@ -285,7 +275,7 @@ int rc_rules_add(struct rc_rules *rules, const char *text, const char *origin, c
     memset(&r, 0, sizeof r);
     int rc;
     if (memchr(text, ';', n))
-        rc = say(d, sizeof d, "';' in a file rule; write one rule per line");
+        rc = rc_errf(d, sizeof d, "';' in a file rule; write one rule per line");
     else if ((rc = parse_one(text, n, &r, d, sizeof d)) == 0)
         rc = push(rules, &r, origin, d, sizeof d);
     if (rc) {
@@ -294,7 +284,7 @@ int rc_rules_add(struct rc_rules *rules, const char *text, const char *origin, c
             free(rules->v);
             rules->v = NULL;
         }
-        return say(err, errlen, "%s: rule '%s': %s", origin, er, d);
+        return rc_errf(err, errlen, "%s: rule '%s': %s", origin, er, d);
     }
     return 0;
 }
@@ -319,10 +309,10 @@ int rc_rules_append(struct rc_rules *dst, const struct rc_rules *src, char *err,
     if (!src || src->n == 0)
         return 0;
     if (dst->n + src->n > RC_RULES_MAX)
-        return say(err, errlen, "more than %d rules in all", RC_RULES_MAX);
+        return rc_errf(err, errlen, "more than %d rules in all", RC_RULES_MAX);
     struct rc_rule *grown = realloc(dst->v, (dst->n + src->n) * sizeof *grown);
     if (!grown)
-        return say(err, errlen, "out of memory");
+        return rc_errf(err, errlen, "out of memory");
     dst->v = grown;
     size_t before = dst->n;
     for (size_t i = 0; i < src->n; i++) {
@@ -333,7 +323,7 @@ int rc_rules_append(struct rc_rules *dst, const struct rc_rules *src, char *err,
                 free(dst->v);
                 dst->v = NULL;
             }
-            return say(err, errlen, "out of memory");
+            return rc_errf(err, errlen, "out of memory");
         }
         dst->v[dst->n].index = (int)dst->n + 1;
         dst->n++;

@@ -3,6 +3,9 @@
  */
 #include "policy/scan.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <limits.h>
 #include <string.h>
 
@@ -69,4 +72,15 @@ void rc_scan_echo(const char *s, size_t n, char *buf, size_t cap)
 bool rc_scan_is(const char *s, size_t n, const char *w)
 {
     return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+int rc_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
 }

@@ -1,7 +1,7 @@
 /*
- * scan.h - small lexical helpers shared by the rule grammars (inject, rules,
- * nonretry): strict integers over a counted span, and a printable echo of a
- * hostile value for a one-line error message.
+ * scan.h - small lexical helpers shared by the parsers of policy/: strict
+ * integers over a counted span, a printable echo of a hostile value for a
+ * one-line error message, and the formatter of that message.
  *
  * Pure, no allocation, no I/O. Every function takes a pointer and a length,
  * so that a token need not be NUL-terminated (the grammars cut tokens out of
@@ -33,6 +33,12 @@ bool rc_scan_long(const char *s, size_t n, long lo, long hi, long *out);
  */
 #define RC_ECHO_CAP (4 * RC_ECHO_MAX + 4)
 void rc_scan_echo(const char *s, size_t n, char *buf, size_t cap);
+
+/*
+ * Format a one-line error into err (errlen bytes; nothing when err is NULL or
+ * errlen 0) and return -1, so that a parser can "return rc_errf(...)".
+ */
+int rc_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Does [s, s+n) equal the NUL-terminated word w (case-sensitive)? */
 bool rc_scan_is(const char *s, size_t n, const char *w);

@@ -33,8 +33,7 @@
  * reaches a client through a dependency is the same client and is treated so.
  *
  * The real dlsym/dlvsym come from libc.so.6's symbol table (libc_sym.c),
- * once (pthread_once, which glibc restarts in a child forked mid-way). The
- * decision allocates nothing and takes no lock for lookups that are not of
+ * found on first use without locks (see ensure_real). The decision allocates nothing and takes no lock for lookups that are not of
  * an interposed name; for those, it makes three lookups and three dladdr
  * calls, and the first one adopts the client (client_api.c, a mutex with
  * fork handlers).
@@ -43,8 +42,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
-#include <string.h>
 
 #include "hooks/client_api.h"
 #include "hooks/foreign.h"
@@ -52,7 +49,7 @@
 #include "shim/log.h"
 #include "shim/runtime.h"
 
-#define NO_SAN __attribute__((no_sanitize("address", "undefined")))
+#define NO_SAN __attribute__((no_sanitize("address", "undefined", "thread")))
 #define HIDDEN __attribute__((visibility("hidden"), used))
 
 #if defined(__x86_64__) && defined(__GLIBC__)
@@ -62,11 +59,16 @@
 typedef void *(*dlsym_fn)(void *, const char *);
 typedef void *(*dlvsym_fn)(void *, const char *, const char *);
 
-/* Where the assembly entry points jump for a lookup that is not ours. Set
- * once before the first jump, never changed after. */
+/*
+ * Where the assembly entry points jump for a lookup that is not ours. Found
+ * on first use, by whichever thread gets there (the search is idempotent, so
+ * no lock and no pthread_once: sanitizer runtimes call dlsym from their own
+ * initialisation, before their interceptors of pthread_once, strcmp or
+ * memcpy can be called; nothing on this path calls them). Stored with
+ * release, dlvsym first, dlsym last; read with acquire.
+ */
 HIDDEN dlsym_fn rc_libc_dlsym;
 HIDDEN dlvsym_fn rc_libc_dlvsym;
-static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
 /* Never reached on glibc (libc.so.6 always defines both): failing the
  * lookup beats jumping to NULL. */
@@ -81,32 +83,24 @@ static void *no_dlvsym(void *h, const char *n, const char *v)
     return NULL;
 }
 
-NO_SAN static void find_real(void)
+NO_SAN static void ensure_real(void)
 {
+    if (__builtin_expect(__atomic_load_n(&rc_libc_dlsym, __ATOMIC_ACQUIRE) != NULL, 1))
+        return;
 #ifdef RC_DLSYM_INTERPOSED
     void *s = rc_libc_sym("dlsym"), *v = rc_libc_sym("dlvsym");
 #else
     void *s = (void *)dlsym, *v = (void *)dlvsym; /* not interposed: these are glibc's */
 #endif
-    if (s)
-        memcpy(&rc_libc_dlsym, &s, sizeof s);
-    else
-        rc_libc_dlsym = no_dlsym;
-    if (v)
-        memcpy(&rc_libc_dlvsym, &v, sizeof v);
-    else
-        rc_libc_dlvsym = no_dlvsym;
-}
-
-NO_SAN static inline void ensure_real(void)
-{
-    pthread_once(&real_once, find_real);
+    /* An object pointer to a function pointer: what POSIX requires of dlsym. */
+    __atomic_store_n(&rc_libc_dlvsym, v ? (dlvsym_fn)v : no_dlvsym, __ATOMIC_RELEASE);
+    __atomic_store_n(&rc_libc_dlsym, s ? (dlsym_fn)s : no_dlsym, __ATOMIC_RELEASE);
 }
 
 void *rc_real_dlsym(void *handle, const char *name)
 {
     ensure_real();
-    if (rc_libc_dlsym == no_dlsym)
+    if (__atomic_load_n(&rc_libc_dlsym, __ATOMIC_ACQUIRE) == no_dlsym)
         rc_log_once(no_real, RC_LOG_ERROR, "glibc's dlsym was not found in libc.so.6");
     return rc_libc_dlsym(handle, name);
 }
@@ -151,17 +145,19 @@ NO_SAN static int interposed_index(const char *name)
     case 'C': case 'S': case 'R': case 'U': case 'D': break;
     default: return -1;
     }
-    for (size_t i = 0; i < N_INTERPOSED; i++)
-        if (strcmp(name, interposed[i].name) == 0)
+    for (size_t i = 0; i < N_INTERPOSED; i++) {
+        const char *a = name, *b = interposed[i].name;
+        while (*a && *a == *b)
+            a++, b++;
+        if (*a == *b)
             return (int)i;
+    }
     return -1;
 }
 
 static void *fn_addr(any_fn f)
 {
-    void *p;
-    memcpy(&p, &f, sizeof p);
-    return p;
+    return (void *)f;
 }
 
 /* Is P (found on HANDLE) a function of the RocketMQ client? See the top. */

@@ -11,28 +11,34 @@
  * address). So the address is read where the dynamic linker reads it: from
  * libc.so.6's dynamic symbol table, through its GNU hash table, taking the
  * default version (versym without the hidden bit). This is what MangoHud's
- * elfhacks does for the same reason. It runs once (shim/dlsym.c), allocates
- * nothing and calls nothing that could come back to dlsym.
+ * elfhacks does for the same reason. It allocates nothing and calls nothing
+ * in the C library: sanitizer runtimes call dlsym while they initialise,
+ * before their interceptors of strcmp, dl_iterate_phdr and friends work.
  */
 #include "shim/libc_sym.h"
 
 #include <elf.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
-#define NO_SAN __attribute__((no_sanitize("address", "undefined")))
-
-struct want {
-    const char *name;
-    void *addr;
-};
+#define NO_SAN __attribute__((no_sanitize("address", "undefined", "thread")))
 
 /* d_ptr values are relocated in place by glibc on most targets, left as
  * link-time addresses on others (MIPS, RISC-V): accept both. */
 NO_SAN static uintptr_t dyn_ptr(uintptr_t base, ElfW(Addr) p)
 {
     return p < base ? base + p : p;
+}
+
+/* strcmp(a, b) == 0, without the C library: this runs before a sanitizer
+ * runtime that calls dlsym from its own initialisation has its string
+ * interceptors in place (their real functions are still NULL then). */
+NO_SAN static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
 }
 
 NO_SAN static uint32_t gnu_hash(const char *s)
@@ -74,7 +80,7 @@ NO_SAN static void *lookup(uintptr_t base, const ElfW(Dyn) *dyn, const char *nam
     for (;; i++) {
         uint32_t h2 = chain[i - symoffset];
         const ElfW(Sym) *s = &symtab[i];
-        if ((h | 1) == (h2 | 1) && strcmp(strtab + s->st_name, name) == 0 && s->st_shndx != SHN_UNDEF &&
+        if ((h | 1) == (h2 | 1) && same(strtab + s->st_name, name) && s->st_shndx != SHN_UNDEF &&
             (s->st_info & 0xf) == STT_FUNC && (!versym || !(versym[i] & 0x8000)))
             return (void *)(base + s->st_value);
         if (h2 & 1)
@@ -82,38 +88,39 @@ NO_SAN static void *lookup(uintptr_t base, const ElfW(Dyn) *dyn, const char *nam
     }
 }
 
-/* The object whose DT_SONAME is libc.so.6. */
-NO_SAN static int visit(struct dl_phdr_info *info, size_t size, void *arg)
+/* libc.so.6's dynamic section: found by DT_SONAME. */
+NO_SAN static int is_libc(uintptr_t base, const ElfW(Dyn) *dyn)
 {
-    (void)size;
-    struct want *w = arg;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        if (info->dlpi_phdr[i].p_type != PT_DYNAMIC)
-            continue;
-        uintptr_t base = info->dlpi_addr;
-        const ElfW(Dyn) *dyn = (const ElfW(Dyn) *)(base + info->dlpi_phdr[i].p_vaddr);
-        const char *strtab = NULL;
-        ElfW(Xword) soname = 0;
-        int has_soname = 0;
-        for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
-            if (d->d_tag == DT_STRTAB)
-                strtab = (const char *)dyn_ptr(base, d->d_un.d_ptr);
-            else if (d->d_tag == DT_SONAME) {
-                soname = d->d_un.d_val;
-                has_soname = 1;
-            }
+    const char *strtab = NULL;
+    ElfW(Xword) soname = 0;
+    int has_soname = 0;
+    for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
+        if (d->d_tag == DT_STRTAB)
+            strtab = (const char *)dyn_ptr(base, d->d_un.d_ptr);
+        else if (d->d_tag == DT_SONAME) {
+            soname = d->d_un.d_val;
+            has_soname = 1;
         }
-        if (!strtab || !has_soname || strcmp(strtab + soname, "libc.so.6") != 0)
-            return 0;
-        w->addr = lookup(base, dyn, w->name);
-        return 1; /* libc found: stop */
     }
-    return 0;
+    return strtab && has_soname && same(strtab + soname, "libc.so.6");
 }
 
+/*
+ * The objects are walked through the dynamic linker's own list (_r_debug,
+ * the debugger interface: data, so no sanitizer intercepts it; TSan does
+ * intercept dl_iterate_phdr, and calls dlsym before that interceptor works).
+ * Without the loader lock, but only up to libc.so.6, which like every object
+ * before it was loaded at start-up: such objects are never unloaded, and a
+ * concurrent dlopen only appends after them.
+ */
 NO_SAN void *rc_libc_sym(const char *name)
 {
-    struct want w = {name, NULL};
-    dl_iterate_phdr(visit, &w);
-    return w.addr;
+    for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next) {
+        if (!l->l_ld)
+            continue;
+        uintptr_t base = (uintptr_t)l->l_addr;
+        if (is_libc(base, l->l_ld))
+            return lookup(base, l->l_ld, name);
+    }
+    return NULL;
 }

@@ -11,7 +11,7 @@
 /*
  * The address of NAME's default version (the one a new link would bind to,
  * "name@@VERSION") in the loaded libc.so.6 of the base namespace, or NULL.
- * Takes the loader's object-list lock (dl_iterate_phdr); allocates nothing.
+ * Allocates nothing, takes no lock, calls nothing in the C library.
  */
 void *rc_libc_sym(const char *name);
 

@@ -9,7 +9,7 @@ way are wrapped like any other; one that is a ctypes closure and raises
 (hooks/foreign.c)."""
 import pytest
 
-from conftest import DOUBLE, DLB, PYTHON, ROOT
+from dlhelpers import DLB, DOUBLE, PYTHON, ROOT
 
 CTYPES_CONSUMER = ROOT / "tests" / "dlopen" / "ctypes_consumer.py"
 UNSET = 0x0BADCA11

@@ -54,14 +54,14 @@ static void filter_says_certainly_not(void **state)
     assert_false(rc_attempts_maybe(t, &o, "A"));
     assert_true(rc_attempts_maybe(t, &o, "B"));
     for (int i = 0; i < 4; i++) { /* B is evicted, the oldest */
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "E%d", i);
         rc_attempts_bump(t, &o, id);
     }
     assert_false(rc_attempts_maybe(t, &o, "B"));
     /* no false negatives among the present, whatever the hashing */
     for (int i = 0; i < 4; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "E%d", i);
         assert_true(rc_attempts_maybe(t, &o, id));
     }

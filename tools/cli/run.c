@@ -1,0 +1,370 @@
+/*
+ * run.c - `reconsume run [options] -- program [args...]`.
+ *
+ * Options become RECONSUME_* variables; the environment the program would
+ * get is checked by the library's own parser (rc_config_load, linked from
+ * policy/) before anything runs, so a mistake is reported here, naming the
+ * option, with exit status 2. Then LD_PRELOAD gets the shim appended (once)
+ * and the program is exec'ed in place: same pid, and its exit status and
+ * signals are the caller's to see, unchanged.
+ */
+#include "tools/cli/cli.h"
+
+#include "policy/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum kind { VALUE, PATHV, SWITCH };
+
+struct opt {
+    const char *flag;
+    const char *arg;   /* metavariable, NULL for a switch */
+    const char *var;
+    const char *fixed; /* the value a switch sets */
+    enum kind kind;
+    const char *help;
+};
+
+/* Every RECONSUME_* variable of the library has an option here. */
+static const struct opt opts[] = {
+    {"--max-retries", "N", "RECONSUME_MAX_RETRIES", NULL, VALUE,
+     "retries before a message is diverted (0-1000; default 16)"},
+    {"--catch", "LIST", "RECONSUME_CATCH", NULL, VALUE,
+     "failures caught: status,exception,signal,abort | all | none"},
+    {"--spool", "DIR", "RECONSUME_SPOOL_DIR", NULL, PATHV,
+     "spool directory of diverted messages"},
+    {"--sink", "SPEC", "RECONSUME_SINK", NULL, VALUE,
+     "where diverted messages go: spool | topic[:NAME], or a list"},
+    {"--non-retryable", "LIST", "RECONSUME_NON_RETRYABLE", NULL, VALUE,
+     "failures diverted at once: exception types, status:N, signal:SIG"},
+    {"--rules", "SPEC", "RECONSUME_RULES", NULL, VALUE,
+     "settings per group/topic/tag: 'MATCH => SETTINGS; ...'"},
+    {"--config", "FILE", "RECONSUME_CONFIG", NULL, PATHV,
+     "a file of RECONSUME_X=value and rule lines"},
+    {"--observe", NULL, "RECONSUME_MODE", "observe", SWITCH,
+     "observe mode: classify and count, change nothing"},
+    {"--observe-record", NULL, "RECONSUME_OBSERVE_RECORD", "1", SWITCH,
+     "observe mode, and spool what enforcing would divert (implies --observe)"},
+    {"--inject", "SPEC", "RECONSUME_INJECT", NULL, VALUE,
+     "fault injection rules: ACTION[,COND...][;...]"},
+    {"--inject-seed", "N", "RECONSUME_INJECT_SEED", NULL, VALUE,
+     "seed of the injection draws (default 1)"},
+    {"--journal", "DIR", "RECONSUME_JOURNAL", NULL, PATHV,
+     "crash-loop journal directory"},
+    {"--max-crashes", "N", "RECONSUME_MAX_CRASHES", NULL, VALUE,
+     "crashes on a message before it is diverted (1-1000; default 3)"},
+    {"--stats", "FILE", "RECONSUME_STATS", NULL, PATHV,
+     "counters in the Prometheus text format (and FILE.csv)"},
+    {"--stats-interval-ms", "N", "RECONSUME_STATS_INTERVAL_MS", NULL, VALUE,
+     "how often the stats file is rewritten (100-3600000; default 5000)"},
+    {"--log", "FILE", "RECONSUME_LOG", NULL, PATHV,
+     "log file (default stderr)"},
+    {"--log-level", "LEVEL", "RECONSUME_LOG_LEVEL", NULL, VALUE,
+     "error | warn | info | debug (default info)"},
+    {"--timeout-ms", "N", "RECONSUME_TIMEOUT_MS", NULL, VALUE,
+     "count callbacks longer than N ms (0-86400000; default 0, off)"},
+    {"--broadcast-backoff-ms", "N", "RECONSUME_BROADCAST_BACKOFF_MS", NULL, VALUE,
+     "pause between in-process retries, broadcasting (0-60000; default 100)"},
+    {"--track-max", "N", "RECONSUME_TRACK_MAX", NULL, VALUE,
+     "bound of the per-message attempt table (16-10000000; default 65536)"},
+    {"--signal-max", "N", "RECONSUME_SIGNAL_MAX", NULL, VALUE,
+     "signal recoveries per process (0-1000000; default 100)"},
+    {"--strict", NULL, "RECONSUME_STRICT", "1", SWITCH,
+     "a bad configuration at load ends the program with status 78"},
+    {"--disable", NULL, "RECONSUME_ENABLE", "0", SWITCH,
+     "load the shim in pure pass-through"},
+};
+#define N_OPTS (sizeof opts / sizeof *opts)
+
+/* The variables set from the command line, in the table's order. */
+static const char *set_value[N_OPTS];
+static char path_buf[N_OPTS][PATH_MAX];
+static bool for_print; /* --print-env: the environment is not the program's */
+
+static size_t opt_of_var(const char *var)
+{
+    size_t i = 0;
+    while (i < N_OPTS - 1 && strcmp(opts[i].var, var) != 0)
+        i++;
+    return i;
+}
+
+static int opt_index_of_var(const char *var)
+{
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (set_value[i] && strcmp(opts[i].var, var) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The lookup rc_config_load sees: the options first, then the environment
+ * (with --print-env, RECONSUME_* only from the options: the output is meant
+ * for another environment). */
+static const char *lookup(const char *name)
+{
+    int i = opt_index_of_var(name);
+    if (i >= 0)
+        return set_value[i];
+    if (for_print && strncmp(name, "RECONSUME_", 10) == 0)
+        return NULL;
+    return getenv(name);
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: reconsume run [options] [--] program [args...]\n"
+          "       reconsume run [options] --print-env\n"
+          "\n"
+          "Runs program with libreconsume.so preloaded and RECONSUME_* set from the\n"
+          "options; every value is checked first (exit status 2 on a mistake), then\n"
+          "the program replaces this process (same pid, its own exit status).\n"
+          "\n"
+          "Options (each sets the variable named):\n", f);
+    for (size_t i = 0; i < N_OPTS; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", opts[i].flag, opts[i].arg ? " " : "",
+                 opts[i].arg ? opts[i].arg : "");
+        fprintf(f, "  %-28s %s", left, opts[i].var);
+        if (opts[i].fixed)
+            fprintf(f, "=%s", opts[i].fixed);
+        fprintf(f, "\n  %-28s   %s\n", "", opts[i].help);
+    }
+    fputs("\nOther options:\n"
+          "  --lib PATH                   the shim to preload (default: $RECONSUME_LIB,\n"
+          "                               else the installed one, else next to this binary)\n"
+          "  --print-env                  print the variables it would set, KEY=VALUE lines\n"
+          "                               (shell-quoted where needed), and exit 0\n"
+          "  -h, --help                   this help\n"
+          "\n"
+          "Exit status: the program's own; 2 for a bad option or value; 126 if the\n"
+          "program cannot be executed, 127 if it is not found.\n", f);
+}
+
+static int fail(const char *fmt, const char *a, const char *b)
+{
+    fputs("reconsume run: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputs("\nTry 'reconsume run --help' for more information.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/*
+ * Report a configuration error from rc_config_load, naming the option
+ * that set the variable: "RECONSUME_MAX_RETRIES='abc': expected ..."
+ * becomes "--max-retries abc: expected ...".
+ */
+static int config_error(const char *err)
+{
+    size_t n = strspn(err, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+    char var[64];
+    if (n > 0 && n < sizeof var && strncmp(err, "RECONSUME_", 10) == 0) {
+        memcpy(var, err, n);
+        var[n] = '\0';
+        int i = opt_index_of_var(var);
+        const char *rest = err + n;
+        if (i >= 0) {
+            fprintf(stderr, "reconsume run: %s", opts[i].flag);
+            if (opts[i].kind == SWITCH) {
+                fprintf(stderr, ": %s\n", err); /* a fixed value: show the variable */
+            } else {
+                /* Skip the ='value' the parser quoted, if it is the one given. */
+                const char *v = set_value[i];
+                size_t vl = strlen(v);
+                if (rest[0] == '=' && rest[1] == '\'' && strncmp(rest + 2, v, vl) == 0 &&
+                    rest[2 + vl] == '\'') {
+                    rest += 3 + vl;
+                    fputc(' ', stderr);
+                    cli_put_quoted(stderr, opts[i].kind == PATHV ? path_buf[i] : v);
+                    fprintf(stderr, "%s\n", rest);
+                } else {
+                    fprintf(stderr, ": %s\n", err);
+                }
+            }
+            fputs("Try 'reconsume run --help' for more information.\n", stderr);
+            return CLI_EXIT_USAGE;
+        }
+        if (getenv(var)) {
+            fprintf(stderr, "reconsume run: in the environment: %s\n", err);
+            fputs("Unset it, or override it with an option (see 'reconsume run --help').\n",
+                  stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    fprintf(stderr, "reconsume run: %s\n", err);
+    fputs("Try 'reconsume run --help' for more information.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+static bool is_shim(const char *entry, const char *lib)
+{
+    const char *base = strrchr(entry, '/');
+    base = base ? base + 1 : entry;
+    return strcmp(entry, lib) == 0 || strcmp(base, "libreconsume.so") == 0;
+}
+
+/* The existing LD_PRELOAD (space- or colon-separated) with any shim taken
+ * out, then lib appended: sanitizer runtimes and other preloads keep their
+ * place in front, and the shim is never there twice. */
+static char *compose_preload(const char *old, const char *lib)
+{
+    size_t cap = (old ? strlen(old) : 0) + strlen(lib) + 2;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    if (old) {
+        const char *p = old;
+        while (*p) {
+            size_t k = strcspn(p, ": ");
+            if (k > 0) {
+                char item[PATH_MAX];
+                if (k < sizeof item) {
+                    memcpy(item, p, k);
+                    item[k] = '\0';
+                    if (!is_shim(item, lib)) {
+                        if (out[0])
+                            strcat(out, ":");
+                        strcat(out, item);
+                    } else if (strcmp(item, lib) != 0) {
+                        fprintf(stderr, "reconsume run: note: replacing %s in LD_PRELOAD with %s\n",
+                                item, lib);
+                    }
+                }
+            }
+            p += k;
+            if (*p)
+                p++;
+        }
+    }
+    if (out[0])
+        strcat(out, ":");
+    strcat(out, lib);
+    return out;
+}
+
+int cli_run(int argc, char **argv)
+{
+    const char *lib_opt = NULL;
+    bool print_env = false;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            break; /* the program */
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--print-env") == 0) {
+            print_env = true;
+            continue;
+        }
+        /* --flag VALUE or --flag=VALUE */
+        const char *eq = strchr(a, '=');
+        size_t fl = eq ? (size_t)(eq - a) : strlen(a);
+        const char *val = NULL;
+        if (fl == 5 && strncmp(a, "--lib", 5) == 0) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return fail("%s: expected a value (%s)", "--lib", "PATH");
+            if (!val[0])
+                return fail("%s: empty value; expected %s", "--lib", "PATH");
+            lib_opt = val;
+            continue;
+        }
+        size_t k = 0;
+        for (; k < N_OPTS; k++)
+            if (strlen(opts[k].flag) == fl && strncmp(opts[k].flag, a, fl) == 0)
+                break;
+        if (k == N_OPTS)
+            return fail("unknown option %s%s", a, "");
+        const struct opt *o = &opts[k];
+        if (o->kind == SWITCH) {
+            if (eq)
+                return fail("%s takes no value (given '%s')", o->flag, eq + 1);
+            set_value[k] = o->fixed;
+            if (strcmp(o->flag, "--observe-record") == 0) /* implies --observe */
+                set_value[opt_of_var("RECONSUME_MODE")] = "observe";
+            continue;
+        }
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return fail("%s: expected a value (%s)", o->flag, o->arg);
+        if (val[0] == '\0')
+            return fail("%s: empty value; expected %s (leave the option out for the default)",
+                        o->flag, o->arg);
+        if (o->kind == PATHV) {
+            if (cli_absolute(val, path_buf[k], sizeof path_buf[k]) != 0)
+                return fail("%s %s: cannot make the path absolute", o->flag, val);
+            set_value[k] = path_buf[k];
+        } else {
+            set_value[k] = val;
+        }
+    }
+    char **prog = argv + i;
+    if (!print_env && i >= argc)
+        return fail("no program given%s%s", "", "");
+
+    /* Check everything the library will check, as it will. */
+    for_print = print_env;
+    struct rc_config cfg;
+    char err[2048];
+    if (rc_config_load(&cfg, lookup, err, sizeof err) != 0)
+        return config_error(err);
+    rc_config_free(&cfg);
+
+    char lib[PATH_MAX];
+    const char *how = "";
+    if (cli_find_lib(lib_opt, lib, sizeof lib, &how, err, sizeof err) != 0)
+        return fail("%s%s", err, "");
+    if (strpbrk(lib, ": ") != NULL)
+        return fail("%s: a path with ':' or ' ' cannot go into LD_PRELOAD%s", lib, "");
+    if (access(lib, R_OK) != 0) {
+        if (!print_env)
+            return fail("%s (%s): not found; use --lib PATH or RECONSUME_LIB", lib, how);
+        fprintf(stderr, "reconsume run: warning: %s (%s) does not exist here\n", lib, how);
+    }
+    char *preload = compose_preload(getenv("LD_PRELOAD"), lib);
+    if (!preload)
+        return fail("%s%s", "out of memory", "");
+
+    if (print_env) {
+        printf("LD_PRELOAD=");
+        cli_put_quoted(stdout, preload);
+        putchar('\n');
+        for (size_t k = 0; k < N_OPTS; k++) {
+            if (!set_value[k])
+                continue;
+            printf("%s=", opts[k].var);
+            cli_put_quoted(stdout, set_value[k]);
+            putchar('\n');
+        }
+        free(preload);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+
+    if (setenv("LD_PRELOAD", preload, 1) != 0)
+        return fail("setenv: %s%s", strerror(errno), "");
+    free(preload);
+    for (size_t k = 0; k < N_OPTS; k++)
+        if (set_value[k] && setenv(opts[k].var, set_value[k], 1) != 0)
+            return fail("setenv: %s%s", strerror(errno), "");
+    execvp(prog[0], prog);
+    int e = errno;
+    fprintf(stderr, "reconsume run: %s: %s\n", prog[0], strerror(e));
+    return e == ENOENT ? CLI_EXIT_NOTFOUND : CLI_EXIT_NOEXEC;
+}
