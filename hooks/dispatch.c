@@ -3,7 +3,8 @@
  * the libffi closure handler, and the one call interface all closures share.
  *
  * The plain path is the hot one and is kept to: the guarded call, one
- * relaxed atomic add, one lock-free read of the attempt table's size. No
+ * relaxed atomic add on this thread's own stripe of the success count, one
+ * lock-free read of the attempt table's size. No
  * allocation, no lock, no system call. A process that runs with rules,
  * injection, a journal, a timeout or detailed statistics takes the full path
  * (deliver.c) instead; every failure goes to settle.c.
@@ -56,7 +57,7 @@ void rc_dispatch(ffi_cif *cif_, void *ret, void **args, void *user)
     struct rc_call call;
     rc_call_by_kind(rc_rt.call_kind, rc_rt.cfg.catch_mask, reg->cb, c, m, &call);
     if (__builtin_expect(call.outcome == RC_OUT_SUCCESS && rc_attempts_size(rc_rt.attempts) == 0, 1)) {
-        rc_count(&rc_stats.deliveries[RC_OUT_SUCCESS]);
+        rc_count_success();
         *(ffi_sarg *)ret = RC_CONSUME_SUCCESS;
         return;
     }

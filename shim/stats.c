@@ -14,8 +14,26 @@
 #include <unistd.h>
 
 struct rc_stats rc_stats;
+struct rc_stripe rc_success_stripes[RC_STRIPES] __attribute__((aligned(64)));
+__thread unsigned rc_stripe_ix __attribute__((tls_model("initial-exec")));
+static atomic_uint next_stripe;
+
+unsigned rc_stripe_assign(void)
+{
+    rc_stripe_ix = atomic_fetch_add_explicit(&next_stripe, 1, memory_order_relaxed) % RC_STRIPES + 1;
+    return rc_stripe_ix;
+}
 
 static unsigned long get(atomic_ulong *c) { return atomic_load_explicit(c, memory_order_relaxed); }
+
+unsigned long rc_stats_outcome(enum rc_outcome o)
+{
+    unsigned long n = get(&rc_stats.deliveries[o]);
+    if (o == RC_OUT_SUCCESS)
+        for (int i = 0; i < RC_STRIPES; i++)
+            n += get(&rc_success_stripes[i].n);
+    return n;
+}
 
 /* ---- detail: per group and topic ---------------------------------------- */
 
@@ -126,7 +144,7 @@ unsigned long rc_stats_total(void)
 {
     unsigned long n = 0;
     for (int o = 0; o < RC_OUT_COUNT; o++)
-        n += get(&rc_stats.deliveries[o]) + get(&rc_stats.injected[o]);
+        n += rc_stats_outcome((enum rc_outcome)o) + get(&rc_stats.injected[o]);
     return n;
 }
 
@@ -134,7 +152,7 @@ void rc_stats_summary(char *buf, unsigned long cap)
 {
     size_t used = 0;
     for (int o = 0; o < RC_OUT_CRASH_LOOP && used < cap; o++) {
-        int n = snprintf(buf + used, cap - used, "%lu %s, ", get(&rc_stats.deliveries[o]),
+        int n = snprintf(buf + used, cap - used, "%lu %s, ", rc_stats_outcome((enum rc_outcome)o),
                          rc_outcome_name((enum rc_outcome)o));
         if (n > 0)
             used += (size_t)n;
@@ -186,7 +204,7 @@ static void write_all(FILE *f)
                "# TYPE reconsume_deliveries_total counter\n");
     for (int o = 0; o < RC_OUT_CRASH_LOOP; o++)
         fprintf(f, "reconsume_deliveries_total{outcome=\"%s\"} %lu\n",
-                rc_outcome_name((enum rc_outcome)o), get(&rc_stats.deliveries[o]));
+                rc_outcome_name((enum rc_outcome)o), rc_stats_outcome((enum rc_outcome)o));
     fprintf(f, "# HELP reconsume_injected_deliveries_total Deliveries that got an injected fault, by outcome.\n"
                "# TYPE reconsume_injected_deliveries_total counter\n");
     for (int o = 0; o < RC_OUT_CRASH_LOOP; o++)
@@ -272,7 +290,7 @@ static void append_series(const char *path)
     int n = snprintf(line, sizeof line, "%s%lld,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu\n",
                      end == 0 ? "unix_ms,success,reconsume,bad_status,exception,signal,injected,diverted,crash_loops\n" : "",
                      (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000,
-                     get(&rc_stats.deliveries[RC_OUT_SUCCESS]), get(&rc_stats.deliveries[RC_OUT_RECONSUME]),
+                     rc_stats_outcome(RC_OUT_SUCCESS), get(&rc_stats.deliveries[RC_OUT_RECONSUME]),
                      get(&rc_stats.deliveries[RC_OUT_BAD_STATUS]), get(&rc_stats.deliveries[RC_OUT_EXCEPTION]),
                      get(&rc_stats.deliveries[RC_OUT_SIGNAL]), inj, get(&rc_stats.diverted),
                      get(&rc_stats.crash_loops));

@@ -42,6 +42,31 @@ static inline void rc_count(atomic_ulong *c)
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
+/*
+ * The plain success count, the one counter every delivery bumps, is striped:
+ * each thread adds to its own cache line, so consume threads on different
+ * cores do not bounce one line between them. Summed when read.
+ */
+#define RC_STRIPES 64
+struct rc_stripe {
+    atomic_ulong n;
+    char pad[64 - sizeof(atomic_ulong)];
+};
+extern struct rc_stripe rc_success_stripes[RC_STRIPES];
+extern __thread unsigned rc_stripe_ix __attribute__((tls_model("initial-exec")));
+unsigned rc_stripe_assign(void);
+
+static inline void rc_count_success(void)
+{
+    unsigned i = rc_stripe_ix;
+    if (__builtin_expect(i == 0, 0))
+        i = rc_stripe_assign();
+    atomic_fetch_add_explicit(&rc_success_stripes[i - 1].n, 1, memory_order_relaxed);
+}
+
+/* Deliveries of outcome o so far (the success stripes summed). */
+unsigned long rc_stats_outcome(enum rc_outcome o);
+
 /* Detailed statistics (RECONSUME_STATS set): one callback call. */
 void rc_stats_detail(const char *group, const char *topic, enum rc_outcome o, bool injected,
                      long long elapsed_ns);

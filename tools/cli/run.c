@@ -177,6 +177,11 @@ static int config_error(const char *err)
                 if (rest[0] == '=' && rest[1] == '\'' && strncmp(rest + 2, v, vl) == 0 &&
                     rest[2 + vl] == '\'') {
                     rest += 3 + vl;
+                    /* A nested reason that names the variable again (conffile.c). */
+                    if (strncmp(rest, ": ", 2) == 0 && strncmp(rest + 2, var, n) == 0 &&
+                        rest[2 + n] == '=' && rest[3 + n] == '\'' &&
+                        strncmp(rest + 4 + n, v, vl) == 0 && rest[4 + n + vl] == '\'')
+                        rest += 5 + n + vl;
                     fputc(' ', stderr);
                     cli_put_quoted(stderr, opts[i].kind == PATHV ? path_buf[i] : v);
                     fprintf(stderr, "%s\n", rest);
@@ -184,6 +189,16 @@ static int config_error(const char *err)
                     fprintf(stderr, ": %s\n", err);
                 }
             }
+            fputs("Try 'reconsume run --help' for more information.\n", stderr);
+            return CLI_EXIT_USAGE;
+        }
+        const char *conf = lookup("RECONSUME_CONFIG");
+        if (!(for_print && strncmp(var, "RECONSUME_", 10) == 0) && !getenv(var) && conf) {
+            int ci = opt_index_of_var("RECONSUME_CONFIG");
+            fprintf(stderr, "reconsume run: in %s%s", ci >= 0 ? "--config " : "RECONSUME_CONFIG=",
+                    "");
+            cli_put_quoted(stderr, conf);
+            fprintf(stderr, ": %s\n", err);
             fputs("Try 'reconsume run --help' for more information.\n", stderr);
             return CLI_EXIT_USAGE;
         }
@@ -274,7 +289,7 @@ int cli_run(int argc, char **argv)
         if (fl == 5 && strncmp(a, "--lib", 5) == 0) {
             if (eq)
                 val = eq + 1;
-            else if (i + 1 < argc)
+            else if (i + 1 < argc && strcmp(argv[i + 1], "--") != 0)
                 val = argv[++i];
             else
                 return fail("%s: expected a value (%s)", "--lib", "PATH");
@@ -300,7 +315,7 @@ int cli_run(int argc, char **argv)
         }
         if (eq)
             val = eq + 1;
-        else if (i + 1 < argc)
+        else if (i + 1 < argc && strcmp(argv[i + 1], "--") != 0)
             val = argv[++i];
         else
             return fail("%s: expected a value (%s)", o->flag, o->arg);
