@@ -61,8 +61,11 @@ int rc_divert_prepare(char *err, size_t errlen)
     return spool ? rc_spool_prepare(rc_rt.cfg.spool_dir, err, errlen) : 0;
 }
 
-/* The client's producer functions, resolved once (RTLD_NEXT: the client the
- * host linked, or one it dlopen'ed with RTLD_GLOBAL before diverting). */
+/* The client's producer functions, resolved once, from where the consumer
+ * functions came (hooks/client_api.c): RTLD_NEXT, the client the host
+ * linked or dlopen'ed with RTLD_GLOBAL, or the handle of one it dlopen'ed
+ * privately (Python's ctypes). A diversion comes after a registration, so
+ * the handle is known by then. */
 static struct rc_topic_api topic_api;
 static char topic_api_err[256];
 static int topic_api_ok;
@@ -70,7 +73,7 @@ static pthread_once_t topic_api_once = PTHREAD_ONCE_INIT;
 
 static void topic_api_resolve(void)
 {
-    topic_api_ok = rc_topic_api_load(&topic_api, RTLD_NEXT, topic_api_err,
+    topic_api_ok = rc_topic_api_load(&topic_api, rc_client_handle(), topic_api_err,
                                      sizeof topic_api_err) == 0;
 }
 

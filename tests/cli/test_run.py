@@ -299,6 +299,17 @@ def test_print_env_needs_no_program_and_ignores_inherited_settings():
     assert r.stdout == f"LD_PRELOAD={SHIM}\nRECONSUME_CATCH=all\n"
 
 
+def test_print_env_does_not_check_paths_here(tmp_path):
+    """The paths are for the target environment: /var/lib/... need not be
+    writable (or exist) where the file is made."""
+    r = rc("run", "--spool", "/proc/version/x", "--stats", "/nonexistent/s.prom",
+           "--config", "/nonexistent/c.conf", "--print-env")
+    assert r.returncode == 0, r.stderr
+    assert "RECONSUME_SPOOL_DIR=/proc/version/x\n" in r.stdout
+    assert "RECONSUME_CONFIG=/nonexistent/c.conf\n" in r.stdout
+    assert "not checked here" in r.stderr
+
+
 def test_print_env_still_checks_values():
     r = rc("run", "--max-retries", "x", "--print-env")
     assert r.returncode == 2 and r.stdout == ""

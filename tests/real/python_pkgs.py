@@ -61,6 +61,7 @@ def install(pkg):
 # everything else CONSUME_SUCCESS (rocketmq 0.4.4 ignores the return value).
 CONSUMER = r'''
 import sys
+import threading
 import time
 
 from rocketmq.client import PushConsumer
@@ -70,13 +71,16 @@ except ImportError:  # rocketmq 0.4.4: the callback's return value is ignored
     ConsumeStatus = None
 
 namesrv, topic, group = sys.argv[1:4]
+out_lock = threading.Lock()
 
 
 def callback(msg):
     body = msg.body.decode() if isinstance(msg.body, bytes) else msg.body
     keys = msg.keys.decode() if isinstance(msg.keys, bytes) else msg.keys
-    print("deliver id=%s keys=%s body=%s reconsume=%d" % (msg.id, keys, body, msg.reconsume_times),
-          flush=True)
+    line = "deliver id=%s keys=%s body=%s reconsume=%d\n" % (msg.id, keys, body, msg.reconsume_times)
+    with out_lock:  # print() from several consume threads can interleave its pieces
+        sys.stdout.write(line)
+        sys.stdout.flush()
     if body == "raise":
         raise RuntimeError("poison " + keys)
     if ConsumeStatus is not None:

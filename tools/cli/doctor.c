@@ -13,7 +13,8 @@
  * Exit status: 0 wrappable (or, for a pid, the shim is loaded and active),
  * 2 usage, 3 client linked statically, 4 client loaded with dlopen,
  * 5 not a RocketMQ consumer, 6 (pid) shim not loaded or passing through,
- * 7 not a file doctor can read (a script, a 32-bit or foreign ELF file).
+ * 7 not a file doctor can read (a script other than a Python one naming
+ * rocketmq, a 32-bit or foreign ELF file).
  */
 #include "tools/cli/cli.h"
 #include "tools/cli/elf.h"
@@ -24,6 +25,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +43,64 @@ struct obj {
 static struct obj objs[MAX_OBJS];
 static size_t n_objs;
 static uint16_t machine;
+
+/* Everything doctor prints goes through a memory stream and is made safe
+ * for a terminal on the way out: names and paths come from the examined
+ * file (or process) and may hold control bytes or broken UTF-8. */
+static FILE *out;
+static char *out_buf;
+static size_t out_len;
+
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+}
+
+/* Length of a valid UTF-8 sequence at p (of at most n bytes) that is
+ * printable (no C1 controls), or 0. */
+static size_t utf8_ok(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned cp;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) { len = 2; cp = p[0] & 0x1f; }
+    else if (p[0] >= 0xe0 && p[0] <= 0xef) { len = 3; cp = p[0] & 0x0f; }
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4) { len = 4; cp = p[0] & 0x07; }
+    else return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+        return 0;
+    return len;
+}
+
+static int flush_out(int status)
+{
+    fclose(out);
+    const unsigned char *p = (const unsigned char *)out_buf;
+    for (size_t i = 0; i < out_len;) {
+        size_t k;
+        if (p[i] == '\n' || (p[i] >= 0x20 && p[i] < 0x7f)) {
+            putchar(p[i++]);
+        } else if ((k = utf8_ok(p + i, out_len - i)) > 0) {
+            fwrite(p + i, 1, k, stdout);
+            i += k;
+        } else {
+            putchar('?');
+            i++;
+        }
+    }
+    free(out_buf);
+    return fflush(stdout) == 0 ? status : 1;
+}
 
 /* ------------------------------------------------------------ loader ---- */
 
@@ -308,6 +368,39 @@ static int shim_has_dlsym(char *lib, size_t cap)
     return yes;
 }
 
+/* Whether the first 1 MiB of a script names s. */
+static bool script_mentions(const char *path, const char *s)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return memmem(buf, n, s, strlen(s)) != NULL;
+}
+
+/* Case (c): the client loaded at run time. */
+static int dlopen_verdict(const char *why)
+{
+    char lib[PATH_MAX];
+    int has = shim_has_dlsym(lib, sizeof lib);
+    say("  %s\n", why);
+    say("  this works only with the shim's dlsym interposition (shim/dlsym.c): lookups "
+        "of the client's functions on the dlopen handle are answered by the shim\n");
+    if (has > 0)
+        say("  %s exports dlsym: the interposition is present, so this works\n", lib);
+    else if (has == 0)
+        say("  %s does not export dlsym: the interposition is absent, so the shim will "
+            "not see the callback\n", lib);
+    else
+        say("  could not check the shim for dlsym: %s\n", lib);
+    say("verdict: client loaded with dlopen, %s (exit %d)\n",
+        has > 0 ? "wrappable through the dlsym interposition" : "not wrappable with this shim",
+        CLI_EXIT_DLOPEN);
+    return CLI_EXIT_DLOPEN;
+}
+
 static bool find_program(const char *arg, char *out, size_t cap)
 {
     if (strchr(arg, '/')) {
@@ -340,19 +433,25 @@ static int doctor_program(const char *arg)
         snprintf(path, sizeof path, "%s", real);
         free(real);
     }
-    printf("program: %s\n", path);
+    say("program: %s\n", path);
     char line[512];
     if (elfx_is_script(path, line, sizeof line)) {
-        printf("  a script (%s): doctor examines binaries; run it on the interpreter, or on "
+        /* A Python script that imports the rocketmq package: the package
+         * loads librocketmq.so with ctypes, that is dlopen (README, "Consumers
+         * that dlopen() the client: Python"). */
+        if (strstr(line, "python") && script_mentions(path, "rocketmq"))
+            return dlopen_verdict("the script runs under Python and names the rocketmq "
+                                  "package, which loads the client with ctypes (dlopen)");
+        say("  a script (%s): doctor examines binaries; run it on the interpreter, or on "
                "the running process's pid\n", line);
-        printf("verdict: cannot tell (exit %d)\n", CLI_EXIT_CANNOT_TELL);
+        say("verdict: cannot tell (exit %d)\n", CLI_EXIT_CANNOT_TELL);
         return CLI_EXIT_CANNOT_TELL;
     }
     struct obj *exe = &objs[0];
     memset(exe, 0, sizeof *exe);
     if (elfx_open(path, &exe->e, err, sizeof err) != 0) {
-        printf("  %s\n", err);
-        printf("verdict: cannot tell (exit %d)\n", CLI_EXIT_CANNOT_TELL);
+        say("  %s\n", err);
+        say("verdict: cannot tell (exit %d)\n", CLI_EXIT_CANNOT_TELL);
         return CLI_EXIT_CANNOT_TELL;
     }
     snprintf(exe->path, sizeof exe->path, "%s", path);
@@ -361,14 +460,14 @@ static int doctor_program(const char *arg)
     n_objs = 1;
     machine = exe->e.machine;
     bool dynamic = exe->e.has_interp || exe->e.n_needed > 0;
-    printf("  ELF 64-bit %s, %s\n", exe->e.type == ET_DYN ? "position-independent" : "executable",
+    say("  ELF 64-bit %s, %s\n", exe->e.type == ET_DYN ? "position-independent" : "executable",
            dynamic ? "dynamically linked" : "statically linked (no dynamic loader)");
     if (exe->e.has_interp && exe->e.interp)
-        printf("  interpreter: %s\n", exe->e.interp);
+        say("  interpreter: %s\n", exe->e.interp);
     if (exe->e.rpath)
-        printf("  DT_RPATH: %s\n", exe->e.rpath);
+        say("  DT_RPATH: %s\n", exe->e.rpath);
     if (exe->e.runpath)
-        printf("  DT_RUNPATH: %s\n", exe->e.runpath);
+        say("  DT_RUNPATH: %s\n", exe->e.runpath);
     if (dynamic)
         load_closure();
 
@@ -389,17 +488,19 @@ static int doctor_program(const char *arg)
         }
     }
     if (!internal && stripped && !links_rmq && elfx_dynsym(&exe->e, "dlopen") != ELFX_UNDEF &&
+        elfx_dynsym(&exe->e, "CreatePushConsumer") == ELFX_ABSENT &&
+        elfx_dynsym(&exe->e, "RegisterMessageCallback") == ELFX_ABSENT &&
         (elfx_contains(&exe->e, "8rocketmq") || elfx_contains(&exe->e, "CreatePushConsumer")))
         internal = "(stripped; it contains the client's C++ type names)";
     if (internal) {
-        printf("  the program defines %s itself: the RocketMQ client is linked in statically\n",
+        say("  the program defines %s itself: the RocketMQ client is linked in statically\n",
                internal);
-        printf("  its calls to the client's C API are internal to the binary; no preloaded "
+        say("  its calls to the client's C API are internal to the binary; no preloaded "
                "library can interpose them, so the shim cannot wrap this consumer\n");
-        printf("  what to do: link it against the shared client instead (-lrocketmq with "
+        say("  what to do: link it against the shared client instead (-lrocketmq with "
                "librocketmq.so, not librocketmq.a and not -static), then run it under "
                "`reconsume run`\n");
-        printf("verdict: statically linked client, not wrappable (exit %d)\n", CLI_EXIT_STATIC);
+        say("verdict: statically linked client, not wrappable (exit %d)\n", CLI_EXIT_STATIC);
         return CLI_EXIT_STATIC;
     }
 
@@ -427,24 +528,24 @@ static int doctor_program(const char *arg)
     }
     for (size_t i = 1; i < n_objs; i++)
         if (!objs[i].path[0])
-            printf("  needs %s: not found by the loader here (needed by %s)\n", objs[i].as,
+            say("  needs %s: not found by the loader here (needed by %s)\n", objs[i].as,
                    objs[objs[i].parent].path);
     int client = provider >= 0 ? provider : (rmq >= 0 && objs[rmq].path[0] ? rmq : -1);
     if (client >= 0) {
         char gen[256];
         generation(&objs[client].e, gen, sizeof gen);
-        printf("  client: %s -> %s (found through %s)\n", objs[client].as, objs[client].path,
+        say("  client: %s -> %s (found through %s)\n", objs[client].as, objs[client].path,
                objs[client].how);
-        printf("  client generation: %s\n", gen);
+        say("  client generation: %s\n", gen);
     }
     if (imports) {
-        printf("  imports %s\n", importers);
+        say("  imports %s\n", importers);
         if (rmq >= 0 && !objs[rmq].path[0])
-            printf("  warning: %s is not found with this environment; the program will not "
+            say("  warning: %s is not found with this environment; the program will not "
                    "start like this (set LD_LIBRARY_PATH, or fix its RUNPATH)\n", objs[rmq].as);
-        printf("  the shim can interpose the registration: run it under `reconsume run -- %s "
+        say("  the shim can interpose the registration: run it under `reconsume run -- %s "
                "...`\n", arg);
-        printf("verdict: dynamically linked client, wrappable (exit 0)\n");
+        say("verdict: dynamically linked client, wrappable (exit 0)\n");
         return 0;
     }
 
@@ -452,34 +553,23 @@ static int doctor_program(const char *arg)
     bool dl = elfx_dynsym(&exe->e, "dlopen") == ELFX_UNDEF ||
               elfx_dynsym(&exe->e, "dlmopen") == ELFX_UNDEF;
     if (!links_rmq && dl &&
-        (elfx_contains(&exe->e, "librocketmq") || elfx_contains(&exe->e, "RegisterMessageCallback"))) {
-        char lib[PATH_MAX];
-        int has = shim_has_dlsym(lib, sizeof lib);
-        printf("  the program loads the client at run time with dlopen (it imports dlopen and "
-               "names librocketmq or its functions) and does not link it\n");
-        printf("  this works only with the shim's dlsym interposition (shim/dlsym.c): lookups "
-               "of the client's functions on the dlopen handle are answered by the shim\n");
-        if (has > 0)
-            printf("  %s exports dlsym: the interposition is present, so this works\n", lib);
-        else if (has == 0)
-            printf("  %s does not export dlsym: the interposition is absent, so the shim will "
-                   "not see the callback\n", lib);
-        else
-            printf("  could not check the shim for dlsym: %s\n", lib);
-        printf("verdict: client loaded with dlopen, %s (exit %d)\n",
-               has > 0 ? "wrappable through the dlsym interposition" :
-                         "not wrappable with this shim", CLI_EXIT_DLOPEN);
-        return CLI_EXIT_DLOPEN;
-    }
+        (elfx_contains(&exe->e, "librocketmq") || elfx_contains(&exe->e, "RegisterMessageCallback")))
+        return dlopen_verdict("the program loads the client at run time with dlopen (it "
+                              "imports dlopen and names librocketmq or its functions) and does "
+                              "not link it");
 
     /* (d) */
     if (links_rmq)
-        printf("  links the RocketMQ client but registers no push consumer callback (a "
+        say("  links the RocketMQ client but registers no push consumer callback (a "
                "producer or an admin tool?): there is nothing for the shim to wrap\n");
     else
-        printf("  neither links the RocketMQ client, nor contains it, nor loads it with "
+        say("  neither links the RocketMQ client, nor contains it, nor loads it with "
                "dlopen\n");
-    printf("verdict: not a RocketMQ consumer (exit %d)\n", CLI_EXIT_NOT_CONSUMER);
+    if (elfx_dynsym(&exe->e, "Py_Initialize") != ELFX_ABSENT ||
+        elfx_dynsym(&exe->e, "Py_BytesMain") != ELFX_ABSENT)
+        say("  note: a Python interpreter; a Python consumer loads the client with ctypes "
+            "(dlopen): run doctor on the script or on the running pid\n");
+    say("verdict: not a RocketMQ consumer (exit %d)\n", CLI_EXIT_NOT_CONSUMER);
     return CLI_EXIT_NOT_CONSUMER;
 }
 
@@ -554,7 +644,7 @@ static int doctor_pid(const char *arg)
     snprintf(path, sizeof path, "/proc/%s/exe", arg);
     ssize_t n = readlink(path, exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
-    printf("process %s: %s\n", arg, n > 0 ? exe : "(executable unknown)");
+    say("process %s: %s\n", arg, n > 0 ? exe : "(executable unknown)");
 
     char shim[PATH_MAX] = "", client[PATH_MAX] = "";
     for (char *line = strtok(maps, "\n"); line; line = strtok(NULL, "\n")) {
@@ -569,87 +659,87 @@ static int doctor_pid(const char *arg)
     }
     free(maps);
     if (client[0]) {
-        printf("  client: %s", client);
+        say("  client: %s", client);
         struct elfx e;
         char err[PATH_MAX + 64];
         if (elfx_open(client, &e, err, sizeof err) == 0) {
             char gen[256];
             generation(&e, gen, sizeof gen);
-            printf(" (%s)", gen);
+            say(" (%s)", gen);
             elfx_close(&e);
         }
-        printf("\n");
+        say("\n");
     } else {
-        printf("  client: librocketmq is not loaded in this process (not a consumer, or not "
+        say("  client: librocketmq is not loaded in this process (not a consumer, or not "
                "yet)\n");
     }
     if (!shim[0]) {
-        printf("  shim: not loaded (start it with `reconsume run -- ...`; LD_PRELOAD is read "
+        say("  shim: not loaded (start it with `reconsume run -- ...`; LD_PRELOAD is read "
                "only when a program starts)\n");
-        printf("verdict: shim not loaded (exit %d)\n", CLI_EXIT_NOT_ACTIVE);
+        say("verdict: shim not loaded (exit %d)\n", CLI_EXIT_NOT_ACTIVE);
         return CLI_EXIT_NOT_ACTIVE;
     }
-    printf("  shim: loaded, %s\n", shim);
+    say("  shim: loaded, %s\n", shim);
 
     snprintf(path, sizeof path, "/proc/%s/environ", arg);
     proc_environ = slurp(path, &proc_environ_len);
     if (!proc_environ) {
-        printf("  settings: /proc/%s/environ is not readable (%s); cannot say which\n", arg,
+        say("  settings: /proc/%s/environ is not readable (%s); cannot say which\n", arg,
                strerror(errno));
-        printf("verdict: shim loaded (exit 0)\n");
+        say("verdict: shim loaded (exit 0)\n");
         return 0;
     }
-    printf("  settings (the environment it started with, which the shim read at load):\n");
+    say("  settings (the environment it started with, which the shim read at load):\n");
     int shown = 0;
     for (size_t o = 0; o < proc_environ_len;) {
         const char *s = proc_environ + o;
         size_t l = strnlen(s, proc_environ_len - o);
         if (strncmp(s, "RECONSUME_", 10) == 0 || strncmp(s, "LD_PRELOAD=", 11) == 0) {
             const char *eq = strchr(s, '=');
-            printf("    %.*s=", (int)(eq ? eq - s : (int)l), s);
+            say("    %.*s=", (int)(eq ? eq - s : (int)l), s);
             char *v = strndup(eq ? eq + 1 : "", l);
             for (char *c = v; c && *c; c++)
                 if (!isprint((unsigned char)*c))
                     *c = '?';
-            cli_put_quoted(stdout, v ? v : "");
+            cli_put_quoted(out, v ? v : "");
             free(v);
-            printf("\n");
+            say("\n");
             shown++;
         }
         o += l + 1;
     }
     if (shown == 0)
-        printf("    (none: every default)\n");
+        say("    (none: every default)\n");
 
     /* The same parser, on the same environment, from its directory
      * (relative paths and writability are judged as the shim judged them,
      * as far as this user can see). */
     snprintf(path, sizeof path, "/proc/%s/cwd", arg);
     if (chdir(path) != 0)
-        printf("  note: cannot enter its working directory; relative paths are judged from "
+        say("  note: cannot enter its working directory; relative paths are judged from "
                "here\n");
     struct rc_config cfg;
     char err[2048];
     if (rc_config_load(&cfg, proc_lookup, err, sizeof err) != 0) {
-        printf("  configuration: invalid: %s\n", err);
-        printf("  the shim is passing through (or, with RECONSUME_STRICT, the process would "
+        say("  configuration: invalid: %s\n", err);
+        say("  the shim is passing through (or, with RECONSUME_STRICT, the process would "
                "have exited 78)\n");
-        printf("verdict: shim loaded but passing through (exit %d)\n", CLI_EXIT_NOT_ACTIVE);
+        say("verdict: shim loaded but passing through (exit %d)\n", CLI_EXIT_NOT_ACTIVE);
         return CLI_EXIT_NOT_ACTIVE;
     }
     char catches[64];
     rc_catch_format(cfg.catch_mask, catches, sizeof catches);
-    printf("  configuration: valid: %s, %s mode, max retries %d, catch %s, spool %s%s%s\n",
+    say("  configuration: valid: %s, %s mode, max retries %d, catch %s, spool %s%s%s\n",
            cfg.enable ? "enabled" : "disabled", cfg.observe ? "observe" : "enforce",
            cfg.max_retries, catches, cfg.spool_dir, cfg.stats_path[0] ? ", stats " : "",
            cfg.stats_path);
     bool enabled = cfg.enable;
     rc_config_free(&cfg);
     if (!enabled) {
-        printf("verdict: shim loaded but disabled, pass-through (exit %d)\n", CLI_EXIT_NOT_ACTIVE);
+        say("verdict: shim loaded but disabled, pass-through (exit %d)\n", CLI_EXIT_NOT_ACTIVE);
         return CLI_EXIT_NOT_ACTIVE;
     }
-    printf("verdict: shim loaded and active (exit 0)\n");
+    say("verdict: shim loaded and active (exit 0)\n");
     return 0;
 }
 
@@ -670,7 +760,7 @@ static void usage(FILE *f)
           "     shim's dlsym interposition; the output says whether it is present)\n"
           "  5  not a RocketMQ consumer\n"
           "  6  PID: the shim is not loaded, or loaded but passing through\n"
-          "  7  cannot tell: a script, or not a native 64-bit ELF file\n", f);
+          "  7  cannot tell: another script, or not a native 64-bit ELF file\n", f);
 }
 
 int cli_doctor(int argc, char **argv)
@@ -685,7 +775,11 @@ int cli_doctor(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *a = argv[1];
-    if (strspn(a, "0123456789") == strlen(a))
-        return doctor_pid(a);
-    return doctor_program(a);
+    out = open_memstream(&out_buf, &out_len);
+    if (!out) {
+        perror("reconsume doctor");
+        return 1;
+    }
+    int status = strspn(a, "0123456789") == strlen(a) ? doctor_pid(a) : doctor_program(a);
+    return flush_out(status);
 }

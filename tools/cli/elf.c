@@ -109,8 +109,13 @@ int elfx_open(const char *path, struct elfx *e, char *err, size_t errlen)
     }
 
     /* Sections: .dynamic, .dynsym, .symtab and their string tables. */
-    if (eh.e_shentsize != sizeof(Elf64_Shdr))
-        return 0; /* no usable section headers: nothing more to say */
+    if (eh.e_shnum == 0)
+        return 0; /* no section headers (sstrip): nothing more to say */
+    if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+        !in_file(e, eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr))) {
+        elfx_close(e);
+        return ERR("%s: truncated or damaged ELF file (section headers out of the file)", path);
+    }
     for (unsigned i = 1; i < eh.e_shnum; i++) {
         Elf64_Shdr sh, link;
         if (!section(e, &eh, i, &sh) || !section_bytes(e, &sh))

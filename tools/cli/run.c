@@ -104,9 +104,23 @@ static int opt_index_of_var(const char *var)
 /* The lookup rc_config_load sees: the options first, then the environment
  * (with --print-env, RECONSUME_* only from the options: the output is meant
  * for another environment). */
+static bool print_paths; /* --print-env was given a path */
+
 static const char *lookup(const char *name)
 {
     int i = opt_index_of_var(name);
+    if (i >= 0 && for_print && opts[i].kind == PATHV) {
+        /* Paths printed for a service file or a container belong to that
+         * environment: they are made absolute but not looked up here (a
+         * stand-in that passes is checked instead; the file of --config is
+         * not read). */
+        print_paths = true;
+        if (strcmp(name, "RECONSUME_CONFIG") == 0)
+            return NULL;
+        if (strcmp(name, "RECONSUME_SPOOL_DIR") == 0 || strcmp(name, "RECONSUME_JOURNAL") == 0)
+            return P_tmpdir;
+        return P_tmpdir "/reconsume-print-env-stand-in";
+    }
     if (i >= 0)
         return set_value[i];
     if (for_print && strncmp(name, "RECONSUME_", 10) == 0)
@@ -358,6 +372,10 @@ int cli_run(int argc, char **argv)
         return fail("%s%s", "out of memory", "");
 
     if (print_env) {
+        if (print_paths)
+            fputs("reconsume run: note: with --print-env, paths are made absolute but not "
+                  "checked here (nor the --config file read): they are for the target "
+                  "environment\n", stderr);
         printf("LD_PRELOAD=");
         cli_put_quoted(stdout, preload);
         putchar('\n');

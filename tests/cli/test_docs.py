@@ -1,0 +1,194 @@
+"""README.md, the man pages, `reconsume run --help` and the library's own
+list of settings (policy/config.c) agree on every option, variable and
+metric. README.md's tables are read together with tools/CLI.md's (the text
+written for README that the lead merges; once merged, README alone)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import ROOT, rc
+
+MAN1 = ROOT / "man" / "reconsume.1"
+MAN7 = ROOT / "man" / "reconsume.7"
+VAR = r"RECONSUME_[A-Z_]+"
+
+
+def lib_vars() -> set[str]:
+    src = (ROOT / "policy" / "config.c").read_text()
+    block = re.search(r"known_names\[\] = \{(.*?)\};", src, re.S).group(1)
+    names = set(re.findall(VAR, block))
+    assert "RECONSUME_MAX_RETRIES" in names
+    return names | {"RECONSUME_CONFIG"}  # read from the environment only
+
+
+def readme_texts() -> list[str]:
+    texts = [(ROOT / "README.md").read_text()]
+    cli_md = ROOT / "tools" / "CLI.md"
+    if cli_md.exists():
+        texts.append(cli_md.read_text())
+    return texts
+
+
+def readme_table_vars() -> set[str]:
+    out = set()
+    for text in readme_texts():
+        for line in text.splitlines():
+            if line.startswith("| `RECONSUME_"):
+                out |= set(re.findall(VAR, line.split("|")[1]))
+    return out
+
+
+def unroff(s: str) -> str:
+    s = s.replace("\\-", "-").replace("\\fR", "").replace("\\fB", "").replace("\\fI", "")
+    return s.replace('"', "")
+
+
+def man_items(path, start: str, end: str | None) -> list[tuple[str, str]]:
+    """(head line, body) of each .TP item between two .SH/.SS lines."""
+    text = path.read_text()
+    i = text.index(start)
+    j = text.index(end, i) if end else len(text)
+    items = []
+    for chunk in text[i:j].split(".TP\n")[1:]:
+        head, _, body = chunk.partition("\n")
+        body = re.split(r"\n\.(?:PP|SS|SH)\b", body)[0]
+        items.append((unroff(head), unroff(body)))
+    return items
+
+
+def help_map() -> dict[str, tuple[str | None, str]]:
+    """--flag -> (METAVAR or None, VARIABLE[=fixed]) from `reconsume run --help`."""
+    r = rc("run", "--help")
+    assert r.returncode == 0
+    out = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"^  (--[a-z-]+)(?: ([A-Z]+))?\s+(" + VAR + r"(?:=\S+)?)$", line)
+        if m:
+            out[m.group(1)] = (m.group(2), m.group(3))
+    assert len(out) > 20
+    return out
+
+
+def help_other_flags() -> set[str]:
+    text = rc("run", "--help").stdout
+    other = text.split("Other options:")[1]
+    return set(re.findall(r"^  (?:-h, )?(--[a-z-]+)", other, re.M))
+
+
+def man1_map() -> tuple[dict, set]:
+    opts, other = {}, set()
+    for head, body in man_items(MAN1, ".SS Options", ".SS reconsume doctor"):
+        m = re.match(r"^\.B[IR]? (?:-h ,  )?(--[a-z-]+)(?: +([A-Z]+))?", head)
+        assert m, head
+        flag, meta = m.group(1), m.group(2)
+        v = re.search(r"(" + VAR + r")(=\S+?)?(?=[\s:.,(]|$)", body)
+        if v and "Sets" in body.split(v.group(1))[0]:
+            fixed = v.group(2) or ""
+            opts[flag] = (meta, v.group(1) + fixed)
+        else:
+            other.add(flag)
+    return opts, other
+
+
+def test_every_library_variable_is_in_the_readme_tables():
+    assert readme_table_vars() == lib_vars()
+
+
+def test_every_library_variable_is_in_reconsume_7():
+    items = man_items(MAN7, ".SH ENVIRONMENT", ".SH THE SPOOL")
+    names = [re.fullmatch(r"\.B (" + VAR + ")", h).group(1) for h, _ in items]
+    assert len(names) == len(set(names))
+    assert set(names) == lib_vars()
+    for name, (_, body) in zip(names, items):
+        assert body.strip().startswith("Default"), name
+
+
+def test_every_variable_has_an_option_and_every_option_a_variable():
+    vars_by_flag = {f: v.split("=")[0] for f, (_, v) in help_map().items()}
+    assert set(vars_by_flag.values()) == lib_vars()
+    # --observe and --observe-record both reach RECONSUME_MODE; no other doubles.
+    assert len(vars_by_flag) == len(lib_vars())
+
+
+def test_reconsume_1_options_agree_with_help():
+    opts, other = man1_map()
+    assert opts == help_map()
+    assert other == help_other_flags()
+
+
+def test_readme_option_table_agrees_with_help():
+    table = {}
+    for text in readme_texts():
+        for line in text.splitlines():
+            m = re.match(r"^\| `(--[a-z-]+)(?: ([A-Z]+))?` \| `(" + VAR + r"(?:=\S+?)?)`", line)
+            if m:
+                table[m.group(1)] = (m.group(2), m.group(3))
+    assert table == help_map()
+
+
+def test_every_variable_named_in_the_docs_exists():
+    known = lib_vars() | {"RECONSUME_LIB", "RECONSUME_DEMO_NAMESRV", "RECONSUME_TEST_SHIM",
+                          "RECONSUME_TEST_PRELOAD", "RECONSUME_TEST_WRAPPER",
+                          "RECONSUME_BROKER_LINE", "RECONSUME_CLIENT_VERSION",
+                          "RECONSUME_LATER"}  # E_RECONSUME_LATER, the client's status
+    for path in (MAN1, MAN7):
+        named = set(re.findall(VAR, unroff(path.read_text())))
+        assert named - {"RECONSUME_X"} <= known, path
+    for text in readme_texts():
+        named = set(re.findall(VAR, text))
+        assert named - {"RECONSUME_X"} <= known
+
+
+def metric_names_readme() -> set[str]:
+    out = set()
+    for text in readme_texts():
+        for line in text.splitlines():
+            if line.startswith("| `reconsume_"):
+                out |= set(re.findall(r"`(reconsume_[a-z_]+)`", line.split("|")[1]))
+    return out
+
+
+def test_metrics_agree_between_readme_reconsume_7_and_the_code():
+    items = man_items(MAN7, ".SH STATISTICS", ".SH SEE ALSO")
+    man = {re.fullmatch(r"\.B (reconsume_[a-z_]+)", h).group(1) for h, _ in items}
+    assert man == metric_names_readme()
+    code = (ROOT / "shim" / "stats.c").read_text()
+    for name in man:
+        assert f'"{name}' in code or f"{name}" in code, name
+
+
+def test_record_headers_agree_between_readme_and_reconsume_7():
+    readme = set()
+    text = (ROOT / "README.md").read_text()
+    section = text.split("Headers, in this order")[1].split("**Bodies with NUL bytes.**")[0]
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            readme |= set(re.findall(r"`([A-Z][A-Za-z-]+)(?:<NAME>)?`", line.split("|")[1]))
+    items = man_items(MAN7, ".SH RECORD FORMAT", ".SH STATISTICS")
+    man = set()
+    for head, _ in items:
+        man |= {w.strip(", ") for w in re.findall(r"[A-Z][A-Za-z-]+", head.split(" ", 1)[1])}
+    man = {"Property-" if m == "Property-" else m for m in man} - {"NAME"}
+    assert man == readme
+
+
+def test_doctor_exit_codes_agree_with_reconsume_1():
+    help_codes = set(re.findall(r"^  (\d)  ", rc("doctor", "--help").stdout, re.M))
+    text = MAN1.read_text()
+    section = text.split(".B reconsume doctor\nexits with:")[1].split(".SH")[0]
+    man_codes = set(re.findall(r"^\.TP\n\.B (\d+)$", section, re.M))
+    assert help_codes == man_codes == {"0", "2", "3", "4", "5", "6", "7"}
+
+
+@pytest.mark.parametrize("page", [MAN1, MAN7])
+def test_man_pages_render_without_warnings(page):
+    import shutil
+    import subprocess
+    groff = shutil.which("groff")
+    if not groff:
+        pytest.skip("groff not installed")
+    p = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z", str(page)], capture_output=True,
+                       text=True)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
