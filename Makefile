@@ -25,7 +25,7 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
 POLICY_OBJ := $(filter $(B)/obj/policy/% $(B)/obj/sink/%,$(LIB_OBJ))
 
 .PHONY: all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
-all: lib
+all: lib tools cli
 lib: $(B)/libreconsume.so
 
 # Debian packages (libffi, uthash, cmocka, valgrind, pytest), when missing.
@@ -99,7 +99,7 @@ demo: deps lib programs
 	python3 scripts/demo.py
 
 # The command-line tools' tests (tools/).
-tools-test: lib programs
+tools-test: lib programs tools
 	$(PYTEST) tests/tools
 
 check: deps
@@ -107,6 +107,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) tools-test
+	$(MAKE) cli-test
 	$(MAKE) dlopen-check
 	$(MAKE) sanitize
 	$(MAKE) valgrind
