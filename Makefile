@@ -107,7 +107,6 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) tools-test
-	$(MAKE) cli-test
 	$(MAKE) dlopen-check
 	$(MAKE) sanitize
 	$(MAKE) valgrind
@@ -115,6 +114,7 @@ check: deps
 	$(MAKE) hardening
 	$(MAKE) e2e
 	$(MAKE) e2e-matrix
+	$(MAKE) cli-test
 
 clean:
 	rm -rf build
