@@ -90,6 +90,8 @@ def run(s, work):
                 + (f": {rec.h('Signal')}" if rec.h("Signal") else "") + ")") if rec else "acknowledged"
         print(f"  {key:<10} {per_key.get(key, 0):>5}  {fate}")
     print(f"  (and ok-1 .. ok-11: {sum(per_key.get(f'ok-{i}', 0) for i in range(1, 12))} calls, acknowledged)")
+    print("  A good message called more than once was in a batch with a failing one: the client\n"
+          "  (1.2.x and 2.1.0) hands the whole batch back when one message of it fails (README).")
     print("\nwhat the shim counted")
     print(f"  delivered  {sum(out(o) for o in ('success', 'reconsume', 'bad_status', 'exception', 'signal'))}")
     print(f"  succeeded  {out('success')}")
