@@ -78,10 +78,16 @@ def test_python_consumer_failures_are_capped_and_diverted(real_stack, pkg, tmp_p
     time.sleep(4)  # a 4th delivery of a diverted message would show up here
     c.stop()
     recs = {r.h("Keys"): r for r in spool(tmp_path / "shim")}
-    assert len(deliveries(c, "k-ok")) == 1
+    # The client's C wrapper hands a whole batch back when one message of it
+    # fails (README, "What the clients do"): a good message may come again,
+    # and a failing one may have an attempt sent back unseen; the cap counts
+    # attempts as the broker does (reconsume times).
+    assert len(deliveries(c, "k-ok")) >= 1
     for k in failing:
-        assert len(deliveries(c, k)) == 3, (k, deliveries(c, k))  # 1 + RECONSUME_MAX_RETRIES
-        assert recs[k].int("Attempts") == 3 and recs[k].h("Group") == group
+        seen = [int(line.rsplit("reconsume=", 1)[1]) for line in deliveries(c, k)]
+        assert seen and seen[0] == 0 and seen == sorted(set(seen)) and set(seen) <= {0, 1, 2}, (k, seen)
+        assert recs[k].int("Attempts") == 3 and recs[k].int("Reconsume-Times") == 2  # 1 + RECONSUME_MAX_RETRIES
+        assert recs[k].h("Group") == group
     assert recs["k-raise"].h("Outcome") == "bad_status"
     assert recs["k-raise"].int("Status") == UNSET
     assert recs["k-raise"].body == b"raise"

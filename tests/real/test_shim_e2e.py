@@ -180,7 +180,7 @@ def test_bad_status_and_exceptions_capped_with_reasons(real_stack, tmp_path):
         # application never saw still counts, as it does for the broker.
         seen = [int(d["reconsume"]) for d in c.of(key)]
         assert seen[0] == 0 and seen == sorted(set(seen)) and set(seen) <= set(range(n + 1)), (key, seen)
-    assert len(c.of("fine")) == 1
+    assert len(c.of("fine")) >= 1  # a batch handed back may bring it again
     recs = {r.h("Keys"): r for r in c.spool}
     assert set(recs) == {"neg", "seven", "std", "odd"}
     assert (recs["neg"].h("Outcome"), recs["neg"].h("Status")) == ("bad_status", "-1")
