@@ -1,10 +1,12 @@
 /*
- * journal.c - the in-flight journal and the crash counts (see journal.h).
+ * journal.c - the in-flight journal (see journal.h); the crash counts it
+ * keeps are in crashes.c.
  *
  * Every name in the directory is opened relative to its descriptor with
  * O_NOFOLLOW, so a symlink planted there is refused, not followed.
  */
 #include "policy/journal.h"
+#include "policy/crashes.h"
 #include "policy/scan.h"
 
 #include <dirent.h>
@@ -30,24 +32,7 @@ _Static_assert(sizeof(struct rc_journal_slot) == RC_JOURNAL_SLOT_SIZE, "slot lay
 _Static_assert(sizeof(struct rc_journal_header) <= RC_JOURNAL_SLOT_SIZE, "header layout");
 
 #define MAP_LEN ((size_t)RC_JOURNAL_SLOT_SIZE * (RC_JOURNAL_SLOTS + 1))
-#define CRASHES "crashes"
-#define CRASHES_HEAD "reconsume-crashes 1\n"
-#define CRASHES_MAX_BYTES (16u << 20)
 #define DEAD_MAX 1024 /* dead files handled per open; the rest wait for the next */
-
-/* A key as it is stored: group bytes then id bytes, both possibly cut. */
-struct key {
-    uint16_t glen, ilen;
-    char b[RC_JOURNAL_KEY_MAX];
-};
-
-struct crash {
-    struct key k;
-    int count;
-    int64_t last;          /* unix seconds of the last crash counted */
-    atomic_int forgotten;  /* set by rc_journal_forget; read lock-free */
-};
-
 
 static atomic_uint journal_ids = 1;
 
@@ -55,389 +40,22 @@ static atomic_uint journal_ids = 1;
 static _Thread_local unsigned tl_id __attribute__((tls_model("initial-exec")));
 static _Thread_local int tl_slot __attribute__((tls_model("initial-exec")));
 
-/* ---- keys and the crash table -------------------------------------------- */
-
-static void key_make(struct key *k, const char *group, const char *id)
-{
-    size_t il = id ? strlen(id) : 0, gl = group ? strlen(group) : 0;
-    if (il > RC_JOURNAL_ID_MAX)
-        il = RC_JOURNAL_ID_MAX;
-    if (gl > RC_JOURNAL_KEY_MAX - il)
-        gl = RC_JOURNAL_KEY_MAX - il;
-    memset(k, 0, sizeof *k);
-    k->glen = (uint16_t)gl;
-    k->ilen = (uint16_t)il;
-    if (gl)
-        memcpy(k->b, group, gl);
-    if (il)
-        memcpy(k->b + gl, id, il);
-}
-
-static bool key_eq(const struct key *a, const struct key *b)
-{
-    return a->glen == b->glen && a->ilen == b->ilen &&
-           memcmp(a->b, b->b, (size_t)a->glen + a->ilen) == 0;
-}
-
-static uint64_t key_hash(const struct key *k)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = (h ^ k->glen) * 0x100000001b3ull;
-    for (size_t i = 0; i < (size_t)k->glen + k->ilen; i++)
-        h = (h ^ (unsigned char)k->b[i]) * 0x100000001b3ull;
-    return h ^ (h >> 29);
-}
-
-uint32_t rc_journal_check(uint32_t seq, uint16_t glen, uint16_t ilen, const char *key)
-{
-    uint32_t h = 2166136261u;
-    unsigned char head[8] = {
-        (unsigned char)seq,  (unsigned char)(seq >> 8),  (unsigned char)(seq >> 16),
-        (unsigned char)(seq >> 24), (unsigned char)glen, (unsigned char)(glen >> 8),
-        (unsigned char)ilen, (unsigned char)(ilen >> 8),
-    };
-    for (size_t i = 0; i < sizeof head; i++)
-        h = (h ^ head[i]) * 16777619u;
-    size_t n = (size_t)glen + ilen;
-    if (n > RC_JOURNAL_KEY_MAX)
-        n = RC_JOURNAL_KEY_MAX;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)key[i]) * 16777619u;
-    return h;
-}
-
-/*
- * A growable list of crash entries with an open-addressing index over it
- * (1 + position, 0 = empty; kept at most half full). Built while opening;
- * the journal then keeps both, immutable.
- */
-struct list {
-    struct crash *c;
-    size_t n, cap;
-    uint32_t *idx;
-    size_t idx_cap; /* a power of two, or 0 */
-};
-
-static struct crash *list_find(struct list *l, const struct key *k)
-{
-    if (!l->idx_cap)
-        return NULL;
-    size_t h = (size_t)key_hash(k) & (l->idx_cap - 1);
-    for (size_t probes = 0; probes < l->idx_cap; probes++) {
-        uint32_t at = l->idx[h];
-        if (!at)
-            return NULL;
-        if (key_eq(&l->c[at - 1].k, k))
-            return &l->c[at - 1];
-        h = (h + 1) & (l->idx_cap - 1);
-    }
-    return NULL;
-}
-
-static void idx_put(uint32_t *idx, size_t cap, const struct key *k, uint32_t at)
-{
-    size_t h = (size_t)key_hash(k) & (cap - 1);
-    while (idx[h])
-        h = (h + 1) & (cap - 1);
-    idx[h] = at;
-}
-
-/* Add count crashes at time last to k; false when full or out of memory. */
-static bool list_add(struct list *l, const struct key *k, int count, int64_t last)
-{
-    struct crash *e = list_find(l, k);
-    if (e) {
-        e->count = e->count > INT_MAX - count ? INT_MAX : e->count + count;
-        if (last > e->last)
-            e->last = last;
-        return true;
-    }
-    if (l->n >= RC_JOURNAL_MAX_ENTRIES)
-        return false;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct crash *g = realloc(l->c, cap * sizeof *g);
-        if (!g)
-            return false;
-        l->c = g;
-        l->cap = cap;
-    }
-    if ((l->n + 1) * 2 > l->idx_cap) {
-        size_t cap = l->idx_cap ? l->idx_cap * 2 : 32;
-        uint32_t *idx = calloc(cap, sizeof *idx);
-        if (!idx)
-            return false;
-        for (size_t i = 0; i < l->n; i++)
-            idx_put(idx, cap, &l->c[i].k, (uint32_t)(i + 1));
-        free(l->idx);
-        l->idx = idx;
-        l->idx_cap = cap;
-    }
-    e = &l->c[l->n++];
-    memset(e, 0, sizeof *e);
-    e->k = *k;
-    e->count = count;
-    e->last = last;
-    atomic_init(&e->forgotten, 0);
-    idx_put(l->idx, l->idx_cap, k, (uint32_t)l->n);
-    return true;
-}
-
-static void list_free(struct list *l)
-{
-    free(l->c);
-    free(l->idx);
-    memset(l, 0, sizeof *l);
-}
-
 struct rc_journal {
     int dirfd;
     unsigned id;           /* tells this journal's thread slot claims from another's */
     pid_t pid;
     unsigned char *map;    /* NULL after fork or on close */
     atomic_uint next_slot;
-    struct list t;         /* the crash counts: immutable after open but for .forgotten */
+    struct rc_crash_table t;         /* the crash counts: immutable after open but for .forgotten */
     int recovered;
     pthread_mutex_t lock;  /* forget */
     char dir[PATH_MAX];
     char own[64];          /* "inflight.<pid>" */
 };
 
-static const struct crash *lookup(const struct rc_journal *j, const struct key *k)
+static const struct rc_crash *lookup(const struct rc_journal *j, const struct rc_crash_key *k)
 {
-    return list_find((struct list *)&j->t, k);
-}
-
-/* ---- the crashes file -------------------------------------------------------
- *
- *   reconsume-crashes 1
- *   <count> <last unix seconds> <group> <id>
- *
- * group and id percent-encoded (bytes up to ' ', '%', and from 0x7f: %XX);
- * an empty one is written "-" (a literal '-' is "%2d"). A line that does not
- * parse is skipped.
- */
-
-static size_t encode(const char *s, size_t n, char *out)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t k = 0;
-    if (n == 0) {
-        out[k++] = '-';
-        return k;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = (unsigned char)s[i];
-        if (b <= ' ' || b == '%' || b >= 0x7f || (n == 1 && b == '-')) {
-            out[k++] = '%';
-            out[k++] = hex[b >> 4];
-            out[k++] = hex[b & 15];
-        } else {
-            out[k++] = (char)b;
-        }
-    }
-    return k;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
-/* Decode s[0..n) into out (at most cap bytes); -1 if malformed or too long. */
-static long decode(const char *s, size_t n, char *out, size_t cap)
-{
-    if (n == 1 && s[0] == '-')
-        return 0;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k >= cap)
-            return -1;
-        if (s[i] == '%') {
-            if (i + 2 >= n)
-                return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            out[k++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) {
-            return -1;
-        } else {
-            out[k++] = s[i];
-        }
-    }
-    return (long)k;
-}
-
-static bool parse_u(const char *s, size_t n, long long max, long long *out)
-{
-    if (n == 0 || n > 19)
-        return false;
-    long long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* One line of the crashes file into *k, *count, *last; false to skip it. */
-static bool parse_line(const char *s, size_t n, struct key *k, int *count, int64_t *last)
-{
-    const char *f[4];
-    size_t fl[4];
-    size_t i = 0;
-    for (int w = 0; w < 4; w++) {
-        if (i >= n || s[i] == ' ')
-            return false;
-        f[w] = s + i;
-        while (i < n && s[i] != ' ')
-            i++;
-        fl[w] = (size_t)(s + i - f[w]);
-        if (w < 3) {
-            if (i >= n)
-                return false;
-            i++; /* the single space */
-        }
-    }
-    if (i != n)
-        return false;
-    long long c, t;
-    if (!parse_u(f[0], fl[0], INT_MAX, &c) || c < 1 || !parse_u(f[1], fl[1], INT64_MAX / 2, &t))
-        return false;
-    char g[RC_JOURNAL_KEY_MAX], id[RC_JOURNAL_KEY_MAX];
-    long gl = decode(f[2], fl[2], g, sizeof g), il = decode(f[3], fl[3], id, sizeof id);
-    if (gl < 0 || il < 0 || il > RC_JOURNAL_ID_MAX || gl + il > RC_JOURNAL_KEY_MAX)
-        return false;
-    memset(k, 0, sizeof *k);
-    k->glen = (uint16_t)gl;
-    k->ilen = (uint16_t)il;
-    memcpy(k->b, g, (size_t)gl);
-    memcpy(k->b + gl, id, (size_t)il);
-    *count = (int)c;
-    *last = (int64_t)t;
-    return true;
-}
-
-/* Read <dir>/crashes into l (merged by key); a missing or bad file is empty. */
-static void load_crashes(int dirfd, struct list *l, int64_t now, bool *aged)
-{
-    int fd = openat(dirfd, CRASHES, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CRASHES_MAX_BYTES) {
-        close(fd);
-        return;
-    }
-    size_t size = (size_t)st.st_size, got = 0;
-    char *b = malloc(size + 1);
-    if (!b) {
-        close(fd);
-        return;
-    }
-    while (got < size) {
-        ssize_t k = read(fd, b + got, size - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    const char *s = b, *end = b + got;
-    if ((size_t)(end - s) < sizeof CRASHES_HEAD - 1 ||
-        memcmp(s, CRASHES_HEAD, sizeof CRASHES_HEAD - 1) != 0) {
-        free(b);
-        return;
-    }
-    s += sizeof CRASHES_HEAD - 1;
-    while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        if (!nl)
-            break; /* a line cut short is not trusted */
-        struct key k;
-        int count;
-        int64_t last;
-        if (parse_line(s, (size_t)(nl - s), &k, &count, &last)) {
-            if (now - last > RC_JOURNAL_MAX_AGE)
-                *aged = true;
-            else
-                list_add(l, &k, count, last);
-        }
-        s = nl + 1;
-    }
-    free(b);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-/* Rewrite <dir>/crashes with the entries of c not forgotten: temp, fsync, rename, fsync dir. */
-static int save_crashes(int dirfd, const struct crash *c, size_t n)
-{
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", CRASHES, (long)getpid());
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    /* Worst case per line: two numbers, two keys fully encoded. */
-    size_t cap = 64 + 3 * RC_JOURNAL_KEY_MAX + 8, used = 0;
-    char *buf = malloc(cap * 64);
-    int rc = buf ? write_all(fd, CRASHES_HEAD, sizeof CRASHES_HEAD - 1) : -1;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (atomic_load_explicit(&c[i].forgotten, memory_order_relaxed))
-            continue;
-        char *o = buf + used;
-        int k = snprintf(o, cap, "%d %lld ", c[i].count, (long long)c[i].last);
-        size_t m = (size_t)k;
-        m += encode(c[i].k.b, c[i].k.glen, o + m);
-        o[m++] = ' ';
-        m += encode(c[i].k.b + c[i].k.glen, c[i].k.ilen, o + m);
-        o[m++] = '\n';
-        used += m;
-        if (used > cap * 63) {
-            rc = write_all(fd, buf, used);
-            used = 0;
-        }
-    }
-    if (rc == 0 && used)
-        rc = write_all(fd, buf, used);
-    free(buf);
-    if (rc == 0)
-        rc = fsync(fd);
-    if (close(fd) != 0)
-        rc = -1;
-    if (rc == 0)
-        rc = renameat(dirfd, tmp, dirfd, CRASHES);
-    if (rc != 0) {
-        unlinkat(dirfd, tmp, 0);
-        return -1;
-    }
-    fsync(dirfd);
-    return 0;
+    return rc_crash_find((struct rc_crash_table *)&j->t, k);
 }
 
 /* ---- processes ----------------------------------------------------------- */
@@ -521,7 +139,7 @@ static pid_t inflight_pid(const char *name)
  * count 1 each. *ticks gets the header's start time (0 if not trusted).
  * Returns the slots counted.
  */
-static int read_inflight(int dirfd, const char *name, pid_t pid, struct list *l, int64_t now,
+static int read_inflight(int dirfd, const char *name, pid_t pid, struct rc_crash_table *l, int64_t now,
                          bool count, uint64_t *ticks)
 {
     *ticks = 0;
@@ -566,12 +184,12 @@ static int read_inflight(int dirfd, const char *name, pid_t pid, struct list *l,
             (size_t)s.glen + s.ilen > RC_JOURNAL_KEY_MAX ||
             s.check != rc_journal_check(s.seq, s.glen, s.ilen, s.key))
             continue;
-        struct key k;
+        struct rc_crash_key k;
         memset(&k, 0, sizeof k);
         k.glen = s.glen;
         k.ilen = s.ilen;
         memcpy(k.b, s.key, (size_t)s.glen + s.ilen);
-        if (list_add(l, &k, 1, now))
+        if (rc_crash_add(l, &k, 1, now))
             found++;
     }
 out:
@@ -669,9 +287,9 @@ int rc_journal_open(const char *dir, struct rc_journal **out, char *err, size_t 
                    strerror(e));
     }
     int64_t now = (int64_t)time(NULL);
-    struct list l = {0};
+    struct rc_crash_table l = {0};
     bool aged = false;
-    load_crashes(j->dirfd, &l, now, &aged);
+    rc_crashes_load(j->dirfd, &l, now, &aged);
 
     /* Dead processes' files: count their in-flight messages. */
     char (*dead)[64] = calloc(DEAD_MAX, sizeof *dead);
@@ -698,7 +316,7 @@ int rc_journal_open(const char *dir, struct rc_journal **out, char *err, size_t 
         closedir(d);
     /* Counts first, then the files: dying in between counts twice, never zero times. */
     if (j->recovered > 0 || aged)
-        save_crashes(j->dirfd, l.c, l.n);
+        rc_crashes_save(j->dirfd, l.c, l.n);
     for (size_t i = 0; i < ndead; i++)
         unlinkat(j->dirfd, dead[i], 0);
     free(dead);
@@ -729,7 +347,7 @@ void rc_journal_close(struct rc_journal *j)
     if (j->dirfd >= 0)
         close(j->dirfd);
     pthread_mutex_destroy(&j->lock);
-    list_free(&j->t);
+    rc_crash_table_free(&j->t);
     free(j);
 }
 
@@ -760,8 +378,8 @@ int rc_journal_enter(struct rc_journal *j, const char *group, const char *msg_id
     struct rc_journal_slot *s =
         (struct rc_journal_slot *)(j->map + RC_JOURNAL_SLOT_SIZE * (size_t)(slot + 1));
     _Atomic uint32_t *state = (_Atomic uint32_t *)&s->state;
-    struct key k;
-    key_make(&k, group, msg_id);
+    struct rc_crash_key k;
+    rc_crash_key_make(&k, group, msg_id);
     atomic_store_explicit(state, RC_SLOT_WRITING, memory_order_relaxed);
     /* Only the compiler could reorder these for a process that dies here. */
     atomic_signal_fence(memory_order_seq_cst);
@@ -790,9 +408,9 @@ int rc_journal_crashes(const struct rc_journal *j, const char *group, const char
 {
     if (!j || j->t.n == 0)
         return 0;
-    struct key k;
-    key_make(&k, group, msg_id);
-    const struct crash *c = lookup(j, &k);
+    struct rc_crash_key k;
+    rc_crash_key_make(&k, group, msg_id);
+    const struct rc_crash *c = lookup(j, &k);
     if (!c || atomic_load_explicit(&c->forgotten, memory_order_relaxed))
         return 0;
     return c->count;
@@ -812,9 +430,9 @@ int rc_journal_forget(struct rc_journal *j, const char *group, const char *msg_i
 {
     if (!j || j->t.n == 0)
         return 0;
-    struct key k;
-    key_make(&k, group, msg_id);
-    struct crash *c = (struct crash *)lookup(j, &k);
+    struct rc_crash_key k;
+    rc_crash_key_make(&k, group, msg_id);
+    struct rc_crash *c = (struct rc_crash *)lookup(j, &k);
     if (!c || atomic_exchange(&c->forgotten, 1))
         return 0;
     /* The file may have changed since open (other processes): re-read it. */
@@ -822,14 +440,14 @@ int rc_journal_forget(struct rc_journal *j, const char *group, const char *msg_i
     int rc = -1;
     int lockfd = lock_dir(j->dirfd);
     if (lockfd >= 0) {
-        struct list l = {0};
+        struct rc_crash_table l = {0};
         bool aged = false;
-        load_crashes(j->dirfd, &l, (int64_t)time(NULL), &aged);
-        struct crash *e = list_find(&l, &k);
+        rc_crashes_load(j->dirfd, &l, (int64_t)time(NULL), &aged);
+        struct rc_crash *e = rc_crash_find(&l, &k);
         if (e)
             atomic_store(&e->forgotten, 1);
-        rc = e || aged ? save_crashes(j->dirfd, l.c, l.n) : 0;
-        list_free(&l);
+        rc = e || aged ? rc_crashes_save(j->dirfd, l.c, l.n) : 0;
+        rc_crash_table_free(&l);
         close(lockfd);
     }
     pthread_mutex_unlock(&j->lock);
