@@ -18,11 +18,14 @@ OPT     ?= -O2 -g
 CFLAGS_LIB := $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=hidden -fexceptions -I.
 CXXFLAGS_LIB := -std=c++17 $(WARN) $(OPT) -fPIC -fvisibility=hidden -I.
 SAN     ?=
-LIB_SRC_C  := $(wildcard shim/*.c hooks/*.c policy/*.c sink/*.c)
+# The library's folders, top layer first; each uses only those after it.
+LIB_DIRS   := shim hooks sink state client obs io policy util
+LIB_SRC_C  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_SRC_CC := $(wildcard hooks/*.cc)
 LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
-# The pure parts, linked into unit tests (no interposed entry points).
-POLICY_OBJ := $(filter $(B)/obj/policy/% $(B)/obj/sink/%,$(LIB_OBJ))
+# The parts without interposed entry points or process state, linked into
+# the unit tests and the tools.
+POLICY_OBJ := $(filter $(foreach d,sink state io policy util,$(B)/obj/$(d)/%),$(LIB_OBJ))
 
 .PHONY: all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
 all: lib tools cli

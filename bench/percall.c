@@ -58,7 +58,7 @@
 #include "bench/count.h"
 #include "bench/fakeclient.h"
 #ifdef BENCH_STATIC_SHIM
-#include "hooks/dispatch.h"
+#include "hooks/closure.h"
 #include "hooks/registry.h"
 #endif
 

@@ -13,10 +13,10 @@
 #include <time.h>
 
 #include "hooks/inject_hook.h"
-#include "policy/journal.h"
+#include "state/journal.h"
 #include "policy/msgview.h"
-#include "shim/log.h"
-#include "shim/stats.h"
+#include "obs/log.h"
+#include "obs/stats.h"
 
 void rc_delivery_init(struct rc_delivery *d, const struct rc_registration *reg, CPushConsumer *c,
                       CMessageExt *m)

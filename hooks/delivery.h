@@ -10,13 +10,13 @@
 
 #include <stdbool.h>
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "hooks/guard.h"
 #include "hooks/registry.h"
 #include "policy/inject.h"
 #include "policy/nonretry.h"
 #include "policy/rules.h"
-#include "shim/runtime.h"
+#include "hooks/runtime.h"
 
 /* Observe mode: an exception on its way through, counted and logged. */
 void rc_observed_exception(const struct rc_call *call, CMessageExt *m);

@@ -17,9 +17,9 @@
 
 #include "hooks/delivery.h"
 #include "hooks/message.h"
-#include "shim/log.h"
-#include "shim/runtime.h"
-#include "shim/xfsz.h"
+#include "obs/log.h"
+#include "hooks/runtime.h"
+#include "io/xfsz.h"
 #include "policy/sinkspec.h"
 #include "sink/spool.h"
 #include "sink/topic.h"
@@ -62,7 +62,7 @@ int rc_divert_prepare(char *err, size_t errlen)
 }
 
 /* The client's producer functions, resolved once, from where the consumer
- * functions came (hooks/client_api.c): RTLD_NEXT, the client the host
+ * functions came (client/resolve.c): RTLD_NEXT, the client the host
  * linked or dlopen'ed with RTLD_GLOBAL, or the handle of one it dlopen'ed
  * privately (Python's ctypes). A diversion comes after a registration, so
  * the handle is known by then. */
@@ -106,7 +106,7 @@ static int send_topic(const struct rc_delivery *d, const char *tmpl, const struc
     return 0;
 }
 
-/* Write the record with SIGXFSZ held off (shim/xfsz.h): past RLIMIT_FSIZE
+/* Write the record with SIGXFSZ held off (io/xfsz.h): past RLIMIT_FSIZE
  * the write fails with EFBIG (reported, not acknowledged) instead. */
 static int write_record(const struct rc_record *r, char *name, size_t cap, char *err, size_t errlen)
 {

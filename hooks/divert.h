@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "hooks/guard.h"
 #include "hooks/registry.h"
 

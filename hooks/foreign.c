@@ -24,8 +24,8 @@
 #include <stddef.h>
 
 #include "policy/outcome.h"
-#include "shim/log.h"
-#include "shim/runtime.h"
+#include "obs/log.h"
+#include "hooks/runtime.h"
 
 extern int RegisterMessageCallback(CPushConsumer *, rc_callback_fn);
 extern int RegisterMessageCallbackOrderly(CPushConsumer *, rc_callback_fn);

@@ -14,7 +14,7 @@
 #ifndef RECONSUME_HOOKS_FOREIGN_H
 #define RECONSUME_HOOKS_FOREIGN_H
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 
 /* What a callback that set no status is read as (0x0BADCA11, "bad call"). */
 #define RC_STATUS_UNSET 0x0BADCA11

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "policy/outcome.h"
 
 #ifdef __cplusplus

@@ -26,8 +26,8 @@
 
 #include "hooks/guard.h"
 #include "policy/config.h"
-#include "shim/log.h"
-#include "shim/stats.h"
+#include "obs/log.h"
+#include "obs/stats.h"
 
 #define ALTSTACK_SIZE (64 * 1024)
 

@@ -7,7 +7,7 @@
 #ifndef RECONSUME_HOOKS_INJECT_HOOK_H
 #define RECONSUME_HOOKS_INJECT_HOOK_H
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "policy/inject.h"
 
 #ifdef __cplusplus

@@ -4,7 +4,7 @@
 #ifndef RECONSUME_HOOKS_MESSAGE_H
 #define RECONSUME_HOOKS_MESSAGE_H
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "policy/record.h"
 
 /*

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hooks/dispatch.h"
-#include "shim/log.h"
-#include "shim/runtime.h"
+#include "hooks/closure.h"
+#include "obs/log.h"
+#include "hooks/runtime.h"
 
 static bool oom_seen; /* written under the lock */
 #define HASH_NONFATAL_OOM 1

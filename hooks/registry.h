@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 
 struct rc_consumer;
 

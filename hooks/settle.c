@@ -13,10 +13,10 @@
 
 #include "hooks/delivery.h"
 #include "hooks/divert.h"
-#include "policy/journal.h"
+#include "state/journal.h"
 #include "policy/retry.h"
-#include "shim/log.h"
-#include "shim/stats.h"
+#include "obs/log.h"
+#include "obs/stats.h"
 
 void rc_observed_exception(const struct rc_call *call, CMessageExt *m)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/scan.h"
+#include "util/scan.h"
 
 #define LINES "expected RECONSUME_NAME=value, rule MATCH => SETTINGS, a # comment or a blank line"
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/scan.h"
+#include "util/scan.h"
 
 #define VAR "RECONSUME_INJECT"
 #define ACTIONS "expected reconsume, status:N, throw[:TEXT] or delay:MS"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "policy/scan.h"
+#include "util/scan.h"
 
 #define ACCEPTED \
     "expected an exception type (std::invalid_argument, app::*), status:N or signal:NAME"

@@ -8,7 +8,7 @@
  * range-checked, and any allocation is bounded by the input size.
  */
 #include "policy/record.h"
-#include "policy/scan.h"
+#include "util/scan.h"
 
 #include <limits.h>
 #include <stdarg.h>

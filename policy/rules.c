@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "policy/config.h"
-#include "policy/scan.h"
+#include "util/scan.h"
 
 #define MATCHES "expected group=GLOB, topic=GLOB, tag=GLOB or *"
 #define SETTINGS \

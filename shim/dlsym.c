@@ -6,7 +6,7 @@
  * (the default of Python's ctypes). So the shim interposes dlsym and dlvsym:
  * a lookup of one of the interposed client functions on a handle of the
  * client library returns the shim's function, and the client's table is
- * resolved from that handle (hooks/client_api.c). Every other lookup goes to
+ * resolved from that handle (client/resolve.c). Every other lookup goes to
  * glibc unchanged.
  *
  * "Unchanged" includes who is asking. glibc resolves RTLD_NEXT, RTLD_DEFAULT
@@ -32,22 +32,21 @@
  * named librocketmq* that is something else is not. A handle whose lookup
  * reaches a client through a dependency is the same client and is treated so.
  *
- * The real dlsym/dlvsym come from libc.so.6's symbol table (libc_sym.c),
- * found on first use without locks (see ensure_real). The decision allocates nothing and takes no lock for lookups that are not of
+ * The real dlsym/dlvsym come from libc.so.6's symbol table (client/libc_sym.c),
+ * found on first use without locks (client/real_dlsym.c). The decision allocates nothing and takes no lock for lookups that are not of
  * an interposed name; for those, it makes three lookups and three dladdr
  * calls, and the first one adopts the client (client_api.c, a mutex with
  * fork handlers).
  */
-#include "shim/dlsym.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "hooks/foreign.h"
-#include "shim/libc_sym.h"
-#include "shim/log.h"
-#include "shim/runtime.h"
+#include "client/real_dlsym.h"
+#include "obs/log.h"
+#include "hooks/runtime.h"
 
 #define NO_SAN __attribute__((no_sanitize("address", "undefined", "thread")))
 #define HIDDEN __attribute__((visibility("hidden"), used))
@@ -55,55 +54,6 @@
 #if defined(__x86_64__) && defined(__GLIBC__)
 #define RC_DLSYM_INTERPOSED 1
 #endif
-
-typedef void *(*dlsym_fn)(void *, const char *);
-typedef void *(*dlvsym_fn)(void *, const char *, const char *);
-
-/*
- * Where the assembly entry points jump for a lookup that is not ours. Found
- * on first use, by whichever thread gets there (the search is idempotent, so
- * no lock and no pthread_once: sanitizer runtimes call dlsym from their own
- * initialisation, before their interceptors of pthread_once, strcmp or
- * memcpy can be called; nothing on this path calls them). Stored with
- * release, dlvsym first, dlsym last; read with acquire.
- */
-HIDDEN dlsym_fn rc_libc_dlsym;
-HIDDEN dlvsym_fn rc_libc_dlvsym;
-
-/* Never reached on glibc (libc.so.6 always defines both): failing the
- * lookup beats jumping to NULL. */
-static void *no_dlsym(void *h, const char *n)
-{
-    (void)h, (void)n;
-    return NULL;
-}
-static void *no_dlvsym(void *h, const char *n, const char *v)
-{
-    (void)h, (void)n, (void)v;
-    return NULL;
-}
-
-NO_SAN static void ensure_real(void)
-{
-    if (__builtin_expect(__atomic_load_n(&rc_libc_dlsym, __ATOMIC_ACQUIRE) != NULL, 1))
-        return;
-#ifdef RC_DLSYM_INTERPOSED
-    void *s = rc_libc_sym("dlsym"), *v = rc_libc_sym("dlvsym");
-#else
-    void *s = (void *)dlsym, *v = (void *)dlvsym; /* not interposed: these are glibc's */
-#endif
-    /* An object pointer to a function pointer: what POSIX requires of dlsym. */
-    __atomic_store_n(&rc_libc_dlvsym, v ? (dlvsym_fn)v : no_dlvsym, __ATOMIC_RELEASE);
-    __atomic_store_n(&rc_libc_dlsym, s ? (dlsym_fn)s : no_dlsym, __ATOMIC_RELEASE);
-}
-
-void *rc_real_dlsym(void *handle, const char *name)
-{
-    ensure_real();
-    if (__atomic_load_n(&rc_libc_dlsym, __ATOMIC_ACQUIRE) == no_dlsym)
-        rc_log_once(no_real, RC_LOG_ERROR, "glibc's dlsym was not found in libc.so.6");
-    return rc_libc_dlsym(handle, name);
-}
 
 /* The interposed client functions, and what a lookup on the client's
  * handle gets instead. Registration and destruction get variants that also
@@ -187,7 +137,7 @@ static void *client_register_fn(void *handle, void *p)
  */
 NO_SAN HIDDEN void *rc_dlsym_divert(void *handle, const char *name, const char *version)
 {
-    ensure_real();
+    rc_real_dlsym_ensure();
     if (handle == RTLD_DEFAULT || handle == RTLD_NEXT || !name)
         return NULL;
     int k = interposed_index(name);

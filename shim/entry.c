@@ -9,14 +9,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "hooks/client_api.h"
+#include "client/api.h"
 #include "hooks/divert.h"
 #include "hooks/guard.h"
 #include "hooks/registry.h"
-#include "policy/journal.h"
-#include "shim/log.h"
-#include "shim/runtime.h"
-#include "shim/stats.h"
+#include "state/journal.h"
+#include "obs/log.h"
+#include "hooks/runtime.h"
+#include "obs/stats.h"
 
 #define RC_EXPORT __attribute__((visibility("default")))
 

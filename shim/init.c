@@ -17,10 +17,10 @@
 #include "hooks/divert.h"
 #include "hooks/guard.h"
 #include "hooks/registry.h"
-#include "policy/journal.h"
-#include "shim/log.h"
-#include "shim/runtime.h"
-#include "shim/stats.h"
+#include "state/journal.h"
+#include "obs/log.h"
+#include "hooks/runtime.h"
+#include "obs/stats.h"
 
 struct rc_runtime rc_rt;
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/attempts.h"
+#include "state/attempts.h"
 
 static int setup(void **state)
 {

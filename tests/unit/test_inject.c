@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "policy/inject.h"
-#include "policy/scan.h"
+#include "util/scan.h"
 
 static struct rc_inject parse_ok(const char *spec)
 {

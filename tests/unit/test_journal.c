@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "policy/journal.h"
+#include "state/journal.h"
 
 /* Far above any pid_max (at most 2^22): kill() says ESRCH. */
 #define DEAD_PID 4194400

@@ -5,9 +5,9 @@
  * Every name in the directory is opened relative to its descriptor with
  * O_NOFOLLOW, so a symlink planted there is refused, not followed.
  */
-#include "policy/journal.h"
-#include "policy/crashes.h"
-#include "policy/scan.h"
+#include "state/journal.h"
+#include "state/crashes.h"
+#include "util/scan.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
-#include "shim/stats.h"
+#include "obs/stats.h"
 
-#include "shim/xfsz.h"
+#include "io/xfsz.h"
 
 #include <errno.h>
 #include <fcntl.h>

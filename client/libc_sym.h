@@ -5,8 +5,8 @@
  * The shim defines dlsym and dlvsym itself, so neither can be used to find
  * the C library's: see libc_sym.c for why, and for how.
  */
-#ifndef RECONSUME_SHIM_LIBC_SYM_H
-#define RECONSUME_SHIM_LIBC_SYM_H
+#ifndef RECONSUME_CLIENT_LIBC_SYM_H
+#define RECONSUME_CLIENT_LIBC_SYM_H
 
 /*
  * The address of NAME's default version (the one a new link would bind to,

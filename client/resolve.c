@@ -16,14 +16,14 @@
  * Lookups here use glibc's dlsym (rc_real_dlsym), never the shim's: a lookup
  * of CreatePushConsumer on the client's handle must find the client's.
  */
-#include "hooks/client_api.h"
+#include "client/api.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
-#include "shim/dlsym.h"
+#include "client/real_dlsym.h"
 
 static struct rc_client next_table;   /* from RTLD_NEXT */
 static struct rc_client handle_table; /* from an adopted handle */

@@ -2,8 +2,8 @@
  * dispatch.h - what runs, in the client's consume thread, instead of the
  * application's callback: the libffi closure handler.
  */
-#ifndef RECONSUME_HOOKS_DISPATCH_H
-#define RECONSUME_HOOKS_DISPATCH_H
+#ifndef RECONSUME_HOOKS_CLOSURE_H
+#define RECONSUME_HOOKS_CLOSURE_H
 
 #include <ffi.h>
 

@@ -2,7 +2,7 @@
  * crashes.c - the crash counts of the journal: keys, the table, and the
  * crashes file (see crashes.h).
  */
-#include "policy/crashes.h"
+#include "state/crashes.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,8 +7,8 @@
  * so that a token need not be NUL-terminated (the grammars cut tokens out of
  * a larger value without copying it).
  */
-#ifndef RECONSUME_POLICY_SCAN_H
-#define RECONSUME_POLICY_SCAN_H
+#ifndef RECONSUME_UTIL_SCAN_H
+#define RECONSUME_UTIL_SCAN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,8 +11,8 @@
  * Thread-safe. The count of entries can be read without the lock, so that the
  * success path of a delivery skips the table entirely while nothing failed.
  */
-#ifndef RECONSUME_POLICY_ATTEMPTS_H
-#define RECONSUME_POLICY_ATTEMPTS_H
+#ifndef RECONSUME_STATE_ATTEMPTS_H
+#define RECONSUME_STATE_ATTEMPTS_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -1,17 +1,17 @@
 /*
- * crashes.h - the crash counts of the crash-loop journal (policy/journal.h):
+ * crashes.h - the crash counts of the crash-loop journal (state/journal.h):
  * keys, the in-memory table, and the <dir>/crashes file that keeps them
- * across processes. Internal to policy/journal.c and its tests.
+ * across processes. Internal to state/journal.c and its tests.
  */
-#ifndef RECONSUME_POLICY_CRASHES_H
-#define RECONSUME_POLICY_CRASHES_H
+#ifndef RECONSUME_STATE_CRASHES_H
+#define RECONSUME_STATE_CRASHES_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/journal.h"
+#include "state/journal.h"
 
 /* A key as it is stored: group bytes then id bytes, both possibly cut. */
 struct rc_crash_key {

@@ -9,8 +9,8 @@
  * destroyed and at exit (node_exporter's textfile collector, or a test, never
  * reads half a file), plus one CSV line per write in <path>.csv for charts.
  */
-#ifndef RECONSUME_SHIM_STATS_H
-#define RECONSUME_SHIM_STATS_H
+#ifndef RECONSUME_OBS_STATS_H
+#define RECONSUME_OBS_STATS_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -9,13 +9,13 @@
  * injection, a journal, a timeout or detailed statistics takes the full path
  * (deliver.c) instead; every failure goes to settle.c.
  */
-#include "hooks/dispatch.h"
+#include "hooks/closure.h"
 
 #include <pthread.h>
 
 #include "hooks/delivery.h"
-#include "shim/runtime.h"
-#include "shim/stats.h"
+#include "hooks/runtime.h"
+#include "obs/stats.h"
 
 static ffi_cif cif;
 static ffi_type *cif_args[2];

@@ -6,8 +6,8 @@
  * shim holds the signal off, so the write fails with EFBIG instead, and
  * discards the one it raised (unless one was pending for someone else).
  */
-#ifndef RECONSUME_SHIM_XFSZ_H
-#define RECONSUME_SHIM_XFSZ_H
+#ifndef RECONSUME_IO_XFSZ_H
+#define RECONSUME_IO_XFSZ_H
 
 #include <signal.h>
 #include <stdbool.h>

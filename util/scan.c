@@ -1,7 +1,7 @@
 /*
  * scan.c - strict integers and printable echoes (see scan.h).
  */
-#include "policy/scan.h"
+#include "util/scan.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-#include "shim/log.h"
+#include "obs/log.h"
 
-#include "shim/xfsz.h"
+#include "io/xfsz.h"
 
 #include <errno.h>
 #include <fcntl.h>

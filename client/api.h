@@ -5,8 +5,8 @@
  * calls (CPushConsumer.h, CMessageExt.h of the C/C++ client). Only what the
  * shim touches is here; the enum values are the client's.
  */
-#ifndef RECONSUME_HOOKS_CLIENT_API_H
-#define RECONSUME_HOOKS_CLIENT_API_H
+#ifndef RECONSUME_CLIENT_API_H
+#define RECONSUME_CLIENT_API_H
 
 typedef struct CPushConsumer CPushConsumer;
 typedef struct CMessageExt CMessageExt;

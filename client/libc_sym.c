@@ -15,7 +15,7 @@
  * in the C library: sanitizer runtimes call dlsym while they initialise,
  * before their interceptors of strcmp, dl_iterate_phdr and friends work.
  */
-#include "shim/libc_sym.h"
+#include "client/libc_sym.h"
 
 #include <elf.h>
 #include <link.h>

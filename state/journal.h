@@ -46,8 +46,8 @@
  * One journal per process: a second open in the same process would treat the
  * first one's file as an earlier image's (close the first one before).
  */
-#ifndef RECONSUME_POLICY_JOURNAL_H
-#define RECONSUME_POLICY_JOURNAL_H
+#ifndef RECONSUME_STATE_JOURNAL_H
+#define RECONSUME_STATE_JOURNAL_H
 
 #include <stddef.h>
 #include <stdint.h>

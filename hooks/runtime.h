@@ -4,13 +4,13 @@
  * After init the config is read-only, so the delivery path reads it without
  * a lock. `active` is the switch between wrapping and pure pass-through.
  */
-#ifndef RECONSUME_SHIM_RUNTIME_H
-#define RECONSUME_SHIM_RUNTIME_H
+#ifndef RECONSUME_HOOKS_RUNTIME_H
+#define RECONSUME_HOOKS_RUNTIME_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "policy/attempts.h"
+#include "state/attempts.h"
 #include "policy/config.h"
 
 /* How the application's callback is called, fixed at load. */

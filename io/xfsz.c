@@ -1,4 +1,4 @@
-#include "shim/xfsz.h"
+#include "io/xfsz.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -6,7 +6,7 @@
  * which is what eviction takes. Out-of-memory inside uthash is non-fatal: the
  * item is simply not added.
  */
-#include "policy/attempts.h"
+#include "state/attempts.h"
 
 #include <pthread.h>
 #include <stdbool.h>

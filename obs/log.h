@@ -2,8 +2,8 @@
  * log.h - the shim's voice: one line per event, "reconsume[<pid>]: <level>: ...",
  * to stderr or RECONSUME_LOG, never to stdout (the host owns stdout).
  */
-#ifndef RECONSUME_SHIM_LOG_H
-#define RECONSUME_SHIM_LOG_H
+#ifndef RECONSUME_OBS_LOG_H
+#define RECONSUME_OBS_LOG_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
