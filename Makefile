@@ -23,9 +23,11 @@ LIB_DIRS   := shim hooks sink state client obs io policy util
 LIB_SRC_C  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_SRC_CC := $(wildcard hooks/*.cc)
 LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
-# The parts without interposed entry points or process state, linked into
-# the unit tests and the tools.
-POLICY_OBJ := $(filter $(foreach d,sink state io policy util,$(B)/obj/$(d)/%),$(LIB_OBJ))
+# The parts without interposed entry points, process state or logging,
+# linked into the unit tests and the tools (the sinks' backends and chain
+# log and ask the client: they are the library's own).
+POLICY_OBJ := $(filter-out $(B)/obj/sink/chain.o $(B)/obj/sink/%_backend.o,\
+              $(filter $(foreach d,sink state io policy util,$(B)/obj/$(d)/%),$(LIB_OBJ)))
 
 .PHONY: all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
 all: lib tools cli

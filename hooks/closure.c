@@ -1,20 +1,23 @@
 /*
- * dispatch.c - what the client calls instead of the application's callback:
+ * closure.c - what the client calls instead of the application's callback:
  * the libffi closure handler, and the one call interface all closures share.
  *
  * The plain path is the hot one and is kept to: the guarded call, one
  * relaxed atomic add on this thread's own stripe of the success count, one
- * lock-free read of the attempt table's size. No
- * allocation, no lock, no system call. A process that runs with rules,
- * injection, a journal, a timeout or detailed statistics takes the full path
- * (deliver.c) instead; every failure goes to settle.c.
+ * lock-free read of the attempt table's size. No allocation, no lock, no
+ * system call. A process that runs with rules, injection, a journal, a
+ * timeout or detailed statistics takes the whole pipeline instead
+ * (pipeline.c), and so does every failure.
  */
 #include "hooks/closure.h"
 
+#include <ffi.h>
 #include <pthread.h>
 
-#include "hooks/delivery.h"
+#include "hooks/call.h"
+#include "hooks/pipeline.h"
 #include "hooks/runtime.h"
+#include "obs/log.h"
 #include "obs/stats.h"
 
 static ffi_cif cif;
@@ -22,6 +25,8 @@ static ffi_type *cif_args[2];
 static ffi_status cif_status = FFI_BAD_TYPEDEF;
 static pthread_once_t cif_once = PTHREAD_ONCE_INIT;
 
+/* The callback's signature, int (*)(CPushConsumer *, CMessageExt *),
+ * prepared once and shared by every closure for the life of the process. */
 static void prep_cif(void)
 {
     cif_args[0] = &ffi_type_pointer;
@@ -29,21 +34,13 @@ static void prep_cif(void)
     cif_status = ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint, cif_args);
 }
 
-ffi_cif *rc_dispatch_cif(void)
+static __attribute__((noinline)) int deliver_made(const struct rc_registration *reg, CPushConsumer *c,
+                                                  CMessageExt *m, const struct rc_call *call)
 {
-    pthread_once(&cif_once, prep_cif);
-    return cif_status == FFI_OK ? &cif : NULL;
+    return rc_deliver(reg, c, m, call);
 }
 
-static __attribute__((noinline)) int settle_plain(const struct rc_registration *reg, CPushConsumer *c,
-                                                  CMessageExt *m, struct rc_call *call)
-{
-    struct rc_delivery d;
-    rc_delivery_init(&d, reg, c, m);
-    return rc_settle(&d, call);
-}
-
-void rc_dispatch(ffi_cif *cif_, void *ret, void **args, void *user)
+static void handler(ffi_cif *cif_, void *ret, void **args, void *user)
 {
     (void)cif_;
     const struct rc_registration *reg = user;
@@ -51,7 +48,7 @@ void rc_dispatch(ffi_cif *cif_, void *ret, void **args, void *user)
     CMessageExt *m = *(CMessageExt **)args[1];
 
     if (__builtin_expect(rc_rt.full_path, 0)) {
-        *(ffi_sarg *)ret = rc_deliver_full(reg, c, m);
+        *(ffi_sarg *)ret = rc_deliver(reg, c, m, NULL);
         return;
     }
     struct rc_call call;
@@ -61,5 +58,15 @@ void rc_dispatch(ffi_cif *cif_, void *ret, void **args, void *user)
         *(ffi_sarg *)ret = RC_CONSUME_SUCCESS;
         return;
     }
-    *(ffi_sarg *)ret = settle_plain(reg, c, m, &call);
+    *(ffi_sarg *)ret = deliver_made(reg, c, m, &call);
+}
+
+struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly)
+{
+    pthread_once(&cif_once, prep_cif);
+    if (cif_status != FFI_OK) {
+        rc_log_once(cif_said, RC_LOG_ERROR, "cannot prepare the libffi call interface; callbacks pass through unwrapped");
+        return NULL;
+    }
+    return rc_registry_wrap(c, cb, orderly, &cif, handler);
 }

@@ -1,17 +1,20 @@
 /*
- * dispatch.h - what runs, in the client's consume thread, instead of the
- * application's callback: the libffi closure handler.
+ * closure.h - what the client calls instead of the application's callback:
+ * a libffi closure per registration, and its handler.
  */
 #ifndef RECONSUME_HOOKS_CLOSURE_H
 #define RECONSUME_HOOKS_CLOSURE_H
 
-#include <ffi.h>
+#include <stdbool.h>
 
-/* The callback's libffi signature, int (*)(CPushConsumer *, CMessageExt *),
- * prepared once and shared by every closure for the life of the process. */
-ffi_cif *rc_dispatch_cif(void);
+#include "client/api.h"
+#include "hooks/registry.h"
 
-/* The closure handler; user is the struct rc_registration. */
-void rc_dispatch(ffi_cif *cif, void *ret, void **args, void *user);
+/*
+ * A new registration wrapping cb for consumer c, its closure bound to the
+ * handler; NULL if none can be had (the reason is logged once), and the
+ * caller then passes the callback through unwrapped.
+ */
+struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly);
 
 #endif

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hooks/closure.h"
 #include "obs/log.h"
 #include "hooks/runtime.h"
 
@@ -128,13 +127,10 @@ void rc_registry_prealloc(int n)
     pthread_mutex_unlock(&lock);
 }
 
-struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly)
+struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly,
+                                         ffi_cif *cif,
+                                         void (*handler)(ffi_cif *, void *, void **, void *))
 {
-    ffi_cif *cif = rc_dispatch_cif();
-    if (!cif) {
-        rc_log_once(cif_said, RC_LOG_ERROR, "cannot prepare the libffi call interface; callbacks pass through unwrapped");
-        return NULL;
-    }
     pthread_mutex_lock(&lock);
     struct rc_consumer *o = find(c, true);
     struct rc_registration *r = o ? take() : NULL;
@@ -144,7 +140,7 @@ struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bo
         r->orderly = orderly;
         void *code;
         memcpy(&code, &r->entry, sizeof code);
-        if (ffi_prep_closure_loc(r->closure, cif, rc_dispatch, r, code) != FFI_OK) {
+        if (ffi_prep_closure_loc(r->closure, cif, handler, r, code) != FFI_OK) {
             r->next = free_list;
             free_list = r;
             r = NULL;

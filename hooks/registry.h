@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <ffi.h>
+
 #include "client/api.h"
 
 struct rc_consumer;
@@ -42,11 +44,13 @@ int rc_consumer_model(const struct rc_consumer *o);
 void rc_consumer_group(const struct rc_consumer *o, char *buf, size_t cap);
 
 /*
- * A new registration wrapping cb for consumer c, with its closure bound to
- * the dispatcher; NULL if none can be had (the reason is logged once), and
- * the caller then passes the callback through unwrapped.
+ * A new registration wrapping cb for consumer c, with its closure prepared
+ * for cif and bound to handler (user data: the registration); NULL if none
+ * can be had (the reason is logged once).
  */
-struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly);
+struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly,
+                                         ffi_cif *cif,
+                                         void (*handler)(ffi_cif *, void *, void **, void *));
 
 /* The consumer is destroyed (the real DestroyPushConsumer has returned). */
 void rc_registry_forget(CPushConsumer *c);

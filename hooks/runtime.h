@@ -1,8 +1,10 @@
 /*
- * runtime.h - the shim's process-wide state, set once at load.
+ * runtime.h - the process-wide state a delivery reads, set once by the
+ * shim's set-up (shim/init.c, shim/entry.c's first registration).
  *
- * After init the config is read-only, so the delivery path reads it without
- * a lock. `active` is the switch between wrapping and pure pass-through.
+ * After set-up the config is read-only, so the delivery path reads it
+ * without a lock. `active` is the switch between wrapping and pure
+ * pass-through.
  */
 #ifndef RECONSUME_HOOKS_RUNTIME_H
 #define RECONSUME_HOOKS_RUNTIME_H
@@ -10,10 +12,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "state/attempts.h"
 #include "policy/config.h"
+#include "policy/sinkspec.h"
+#include "state/attempts.h"
 
-/* How the application's callback is called, fixed at load. */
+/* How the application's callback is called (hooks/call.h). */
 enum rc_call_kind {
     RC_CALL_PLAIN,      /* nothing caught */
     RC_CALL_CATCHING,   /* C++ exceptions caught */
@@ -30,6 +33,9 @@ struct rc_runtime {
     atomic_bool active;
     atomic_bool in_forked_child; /* set in the child of a fork() */
     struct rc_config cfg;
+    /* Each rule's sink= chain, parsed once at the first registration
+     * (indexed like cfg.rules.v; n == 0 where the rule has none). */
+    struct rc_sinkspec *rule_sinks;
     struct rc_attempts *attempts;
     char host[256];
 };
@@ -40,12 +46,5 @@ static inline bool rc_active(void)
 {
     return atomic_load_explicit(&rc_rt.active, memory_order_acquire);
 }
-
-/*
- * Give up wrapping new registrations for good (said once by the caller);
- * with RECONSUME_STRICT the process stops instead. Callbacks wrapped already
- * keep their wrappers: taking them away under a running consumer would race.
- */
-void rc_runtime_disable(const char *why);
 
 #endif

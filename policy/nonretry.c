@@ -10,21 +10,15 @@
 #include <strings.h>
 
 #include "util/scan.h"
+#include "util/signal_name.h"
 
 #define ACCEPTED \
     "expected an exception type (std::invalid_argument, app::*), status:N or signal:NAME"
 
-static const struct { const char *name; int signo; } signals[] = {
-    {"SIGSEGV", SIGSEGV}, {"SIGBUS", SIGBUS}, {"SIGFPE", SIGFPE},
-    {"SIGILL", SIGILL},   {"SIGABRT", SIGABRT},
-};
-
 static const char *signal_name(int signo)
 {
-    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
-        if (signals[i].signo == signo)
-            return signals[i].name;
-    return "?";
+    const char *s = rc_signal_name(signo);
+    return s ? s : "?";
 }
 
 static int fail(const char *name, const char *v, char *err, size_t errlen, const char *what,
@@ -77,13 +71,11 @@ static int parse_entry(const char *name, const char *v, const char *s, size_t n,
         return 0;
     }
     if (n >= 7 && memcmp(s, "signal:", 7) == 0) {
-        for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) {
-            if (n - 7 == strlen(signals[i].name) &&
-                strncasecmp(s + 7, signals[i].name, n - 7) == 0) {
-                e->kind = RC_NR_SIGNAL;
-                e->value = signals[i].signo;
-                return 0;
-            }
+        int signo = rc_signal_by_name(s + 7, n - 7);
+        if (signo) {
+            e->kind = RC_NR_SIGNAL;
+            e->value = signo;
+            return 0;
         }
         return fail(name, v, err, errlen, "signal", s + 7, n - 7,
                     ": expected SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT");

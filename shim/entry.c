@@ -1,6 +1,7 @@
 /*
  * entry.c - the only symbols the shim exports: the client functions it
- * interposes. Each resolves the real one (lazily, once), does its small part,
+ * interposes. Each resolves the real one (lazily, once), tells the layers
+ * below what they need to know (hooks/registry.c, hooks/closure.c, sink/),
  * and calls through. When the shim is not active, each is a plain forwarder.
  */
 #include <errno.h>
@@ -10,13 +11,14 @@
 #include <stdio.h>
 
 #include "client/api.h"
-#include "hooks/divert.h"
-#include "hooks/guard.h"
+#include "hooks/closure.h"
 #include "hooks/registry.h"
-#include "state/journal.h"
-#include "obs/log.h"
 #include "hooks/runtime.h"
+#include "obs/log.h"
 #include "obs/stats.h"
+#include "shim/setup.h"
+#include "sink/sink.h"
+#include "sink/topic.h"
 
 #define RC_EXPORT __attribute__((visibility("default")))
 
@@ -65,52 +67,8 @@ RC_EXPORT int SetPushConsumerMessageModel(CPushConsumer *consumer, int messageMo
 RC_EXPORT int SetPushConsumerNameServerAddress(CPushConsumer *consumer, const char *namesrv)
 {
     if (consumer && namesrv && rc_active())
-        rc_divert_note_namesrv(consumer, namesrv);
+        rc_topic_note_namesrv(consumer, namesrv);
     REAL(SetPushConsumerNameServerAddress, 1, consumer, namesrv);
-}
-
-/*
- * The parts of set-up with side effects (creating the spool, installing
- * signal handlers) wait for the first registration, so that a process that
- * never consumes is left exactly as it was.
- */
-static pthread_once_t first_once = PTHREAD_ONCE_INIT;
-
-static void first_registration(void)
-{
-    char err[PATH_MAX + 128], why[2 * PATH_MAX + 256];
-    if (rc_divert_prepare(err, sizeof err) != 0) {
-        snprintf(why, sizeof why, "RECONSUME_SPOOL_DIR='%s': %s; expected a directory the shim can create and write",
-                 rc_rt.cfg.spool_dir, err);
-        rc_runtime_disable(why);
-        return;
-    }
-    /* Handlers for every signal any rule may catch (observe mode catches none). */
-    unsigned sig = rc_rt.cfg.catch_mask;
-    for (size_t i = 0; i < rc_rt.cfg.rules.n; i++)
-        if (rc_rt.cfg.rules.v[i].has_catch)
-            sig |= rc_rt.cfg.rules.v[i].catch_mask;
-    sig &= RC_CATCH_SIGNAL | RC_CATCH_ABORT;
-    if (sig && !rc_rt.cfg.observe && rc_sigguard_install(sig, rc_rt.cfg.signal_max) != 0) {
-        rc_runtime_disable("cannot install the signal handlers for RECONSUME_CATCH");
-        return;
-    }
-    if (rc_rt.cfg.journal_dir[0]) {
-        struct rc_journal *j;
-        if (rc_journal_open(rc_rt.cfg.journal_dir, &j, err, sizeof err) != 0) {
-            snprintf(why, sizeof why, "RECONSUME_JOURNAL='%s': %s", rc_rt.cfg.journal_dir, err);
-            rc_runtime_disable(why);
-            return;
-        }
-        rc_rt.journal = j;
-        if (rc_journal_recovered(j) > 0)
-            rc_log(RC_LOG_WARN, "journal: %d message%s in flight when an earlier process died; "
-                   "a message is diverted after RECONSUME_MAX_CRASHES=%d crashes",
-                   rc_journal_recovered(j), rc_journal_recovered(j) == 1 ? " was" : "s were",
-                   rc_rt.cfg.max_crashes);
-    }
-    if (rc_rt.cfg.stats_path[0])
-        rc_stats_start_writer(rc_rt.cfg.stats_path, rc_rt.cfg.stats_interval_ms);
 }
 
 static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)
@@ -127,12 +85,12 @@ static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)
         return real(consumer, cb);
 
     int e = errno;
-    pthread_once(&first_once, first_registration);
+    rc_setup_first_registration();
     if (!rc_active()) {
         errno = e;
         return real(consumer, cb);
     }
-    struct rc_registration *reg = rc_registry_wrap(consumer, cb, orderly);
+    struct rc_registration *reg = rc_closure_wrap(consumer, cb, orderly);
     errno = e;
     if (!reg) {
         rc_count(&rc_stats.passthrough_registrations);
@@ -184,7 +142,10 @@ RC_EXPORT int DestroyPushConsumer(CPushConsumer *consumer)
     if (consumer && rc_active()) {
         int e = errno;
         rc_registry_forget(consumer); /* only now: the real destroy has returned */
-        rc_divert_consumer_gone(consumer); /* its topic sink producer, if no one else's */
+        /* Its topic sink producer, if no one else's (never in a forked
+         * child: the client's threads are not there). */
+        if (!atomic_load(&rc_rt.in_forked_child))
+            rc_sink_close(consumer);
         if (rc_rt.cfg.stats_path[0])
             rc_stats_write(rc_rt.cfg.stats_path);
         errno = e;

@@ -14,15 +14,15 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "hooks/divert.h"
-#include "hooks/guard.h"
+#include "hooks/call.h"
 #include "hooks/registry.h"
+#include "shim/setup.h"
 #include "state/journal.h"
 #include "obs/log.h"
 #include "hooks/runtime.h"
 #include "obs/stats.h"
 
-struct rc_runtime rc_rt;
+
 
 static const char *env(const char *name) { return secure_getenv(name); }
 
@@ -43,16 +43,6 @@ static void after_fork_child(void)
         rc_journal_atfork_child(rc_rt.journal);
     rc_attempts_unlock(rc_rt.attempts);
     rc_registry_unlock();
-}
-
-void rc_runtime_disable(const char *why)
-{
-    if (rc_rt.cfg.strict) {
-        rc_log_stderr("error: %s; exiting (RECONSUME_STRICT=1)", why);
-        _exit(RC_STRICT_EXIT);
-    }
-    if (atomic_exchange(&rc_rt.active, false))
-        rc_log(RC_LOG_ERROR, "%s; shim disabled (pass-through)", why);
 }
 
 __attribute__((constructor)) static void rc_init(void)
@@ -80,16 +70,14 @@ __attribute__((constructor)) static void rc_init(void)
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
         goto out;
     }
-    unsigned mask = rc_rt.cfg.catch_mask;
-    if (rc_rt.cfg.observe) {
-        /* Observing changes nothing: statuses pass, exceptions are rethrown,
-         * and no signal handler is installed. */
+    /* Observing changes nothing: statuses pass, exceptions are rethrown,
+     * and no signal handler is installed. */
+    if (rc_rt.cfg.observe)
         rc_rt.cfg.catch_mask &= RC_CATCH_STATUS | RC_CATCH_EXCEPTION;
-        rc_rt.call_kind = (mask & RC_CATCH_EXCEPTION) ? RC_CALL_OBSERVING : RC_CALL_PLAIN;
-    } else if (mask & (RC_CATCH_SIGNAL | RC_CATCH_ABORT)) {
-        rc_rt.call_kind = RC_CALL_SIGGUARDED;
-    } else {
-        rc_rt.call_kind = (mask & RC_CATCH_EXCEPTION) ? RC_CALL_CATCHING : RC_CALL_PLAIN;
+    rc_rt.call_kind = rc_call_kind_for(rc_rt.cfg.catch_mask, rc_rt.cfg.observe);
+    if (rc_setup_rule_sinks() != 0) {
+        rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
+        goto out;
     }
     /* The plain path can serve only a process with none of these. */
     rc_rt.full_path = rc_rt.cfg.rules.n > 0 || rc_rt.cfg.inject.n > 0 || rc_rt.cfg.journal_dir[0] ||

@@ -10,7 +10,7 @@
 
 #include "policy/config.h"
 #include "policy/outcome.h"
-#include "policy/retry.h"
+#include "policy/decide.h"
 
 static void classify_statuses(void **state)
 {
