@@ -29,7 +29,11 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
 POLICY_OBJ := $(filter-out $(B)/obj/sink/chain.o $(B)/obj/sink/%_backend.o,\
               $(filter $(foreach d,sink state io policy util,$(B)/obj/$(d)/%),$(LIB_OBJ)))
 
-.PHONY: all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
+# The layers depend on each other one way (tests/layout: the order is LIB_DIRS).
+layout-test:
+	$(PYTEST) tests/layout
+
+.PHONY: layout-test all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
 all: lib tools cli
 lib: $(B)/libreconsume.so
 
@@ -109,6 +113,7 @@ tools-test: lib programs tools
 
 check: deps
 	$(MAKE) lib
+	$(MAKE) layout-test
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) tools-test

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "state/journal.h"
+#include "state/journal_format.h"
 
 /* A key as it is stored: group bytes then id bytes, both possibly cut. */
 struct rc_crash_key {
