@@ -29,10 +29,6 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
 POLICY_OBJ := $(filter-out $(B)/obj/sink/chain.o $(B)/obj/sink/%_backend.o,\
               $(filter $(foreach d,sink state io policy util,$(B)/obj/$(d)/%),$(LIB_OBJ)))
 
-# The layers depend on each other one way (tests/layout: the order is LIB_DIRS).
-layout-test:
-	$(PYTEST) tests/layout
-
 .PHONY: layout-test all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
 all: lib tools cli
 lib: $(B)/libreconsume.so
@@ -106,6 +102,10 @@ e2e-matrix: lib programs
 # The demo: a real consumer with the shim against a local broker.
 demo: deps lib programs
 	python3 scripts/demo.py
+
+# The layers depend on each other one way (tests/layout: the order is LIB_DIRS).
+layout-test:
+	$(PYTEST) tests/layout
 
 # The command-line tools' tests (tools/).
 tools-test: lib programs tools
