@@ -1,0 +1,305 @@
+/*
+ * test_pipeline.c - one delivery through hooks/pipeline.c: decide and act,
+ * with the client and the sinks replaced at link time (-Wl,--wrap, as in
+ * cmocka's example/mock): rc_client() hands out a table of fake accessors,
+ * rc_sink_store() records what would be stored and answers as the test
+ * says, rc_pause_ms() does not sleep.
+ *
+ * Everything else is the library's own code: begin, call, the attempt table,
+ * decide, act, divert, the counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hooks/closure.h"
+#include "hooks/pipeline.h"
+#include "hooks/registry.h"
+#include "hooks/runtime.h"
+#include "obs/stats.h"
+#include "policy/config.h"
+#include "sink/sink.h"
+
+/* ---- the fake client ------------------------------------------------------ */
+
+struct fake_msg {
+    const char *id;
+    const char *topic;
+    int reconsume_times;
+};
+
+static const char *msg_id(CMessageExt *m) { return ((struct fake_msg *)m)->id; }
+static const char *msg_topic(CMessageExt *m) { return ((struct fake_msg *)m)->topic; }
+static int msg_reconsume(CMessageExt *m) { return ((struct fake_msg *)m)->reconsume_times; }
+static const char *group_of(CPushConsumer *c) { (void)c; return "G1"; }
+
+static struct rc_client fake_client = {
+    .GetMessageId = msg_id,
+    .GetMessageTopic = msg_topic,
+    .GetMessageReconsumeTimes = msg_reconsume,
+    .GetPushConsumerGroupID = group_of,
+};
+
+const struct rc_client *__wrap_rc_client(void);
+const struct rc_client *__wrap_rc_client(void) { return &fake_client; }
+
+/* ---- the fake sinks ------------------------------------------------------- */
+
+static int stores;                 /* calls of rc_sink_store */
+static int store_answer;           /* what it returns */
+static char stored_because[32];    /* the last record's reason */
+static int stored_attempts;
+
+int __wrap_rc_sink_store(const struct rc_sinkspec *chain, const struct rc_sink_ctx *ctx,
+                         const struct rc_record *r, char *where, size_t cap, char *err,
+                         size_t errlen);
+int __wrap_rc_sink_store(const struct rc_sinkspec *chain, const struct rc_sink_ctx *ctx,
+                         const struct rc_record *r, char *where, size_t cap, char *err,
+                         size_t errlen)
+{
+    (void)chain, (void)ctx;
+    stores++;
+    snprintf(stored_because, sizeof stored_because, "%s", r->because);
+    stored_attempts = r->attempts;
+    snprintf(where, cap, "the test");
+    snprintf(err, errlen, "refused by the test");
+    return store_answer;
+}
+
+static int pauses;
+void __wrap_rc_pause_ms(long ms);
+void __wrap_rc_pause_ms(long ms) { (void)ms; pauses++; }
+
+/* ---- the application ------------------------------------------------------ */
+
+static int calls;      /* how often the application was called */
+static int fail_first; /* it fails its first fail_first calls (status 1) */
+
+static int app(CPushConsumer *c, CMessageExt *m)
+{
+    (void)c, (void)m;
+    return calls++ < fail_first ? RC_RECONSUME_LATER : RC_CONSUME_SUCCESS;
+}
+
+static void no_handler(ffi_cif *cif, void *ret, void **args, void *user)
+{
+    (void)cif, (void)ret, (void)args, (void)user;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+static const char *const *env_table;
+
+static const char *get(const char *name)
+{
+    for (const char *const *p = env_table; p && *p; p += 2)
+        if (strcmp(p[0], name) == 0)
+            return p[1];
+    return NULL;
+}
+
+static CPushConsumer *consumer = (CPushConsumer *)0x1000;
+
+/* A process configured by env (name, value, ..., NULL), with one
+ * registration of app by consumer, of the given model. */
+static const struct rc_registration *configure(const char *const *env, int model, bool orderly)
+{
+    static ffi_cif cif;
+    static ffi_type *args[2] = {&ffi_type_pointer, &ffi_type_pointer};
+    char err[512];
+    env_table = env;
+    rc_config_free(&rc_rt.cfg);
+    assert_int_equal(rc_config_load(&rc_rt.cfg, get, err, sizeof err), 0);
+    if (rc_rt.attempts)
+        rc_attempts_free(rc_rt.attempts);
+    rc_rt.attempts = rc_attempts_new((size_t)rc_rt.cfg.track_max);
+    rc_rt.call_kind = RC_CALL_PLAIN;
+    rc_rt.full_path = false;
+    atomic_store(&rc_rt.active, true);
+    memset(&rc_stats, 0, sizeof rc_stats);
+    calls = stores = pauses = 0;
+    store_answer = 0;
+    stored_because[0] = '\0';
+    assert_int_equal(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint, args), FFI_OK);
+    rc_registry_forget(consumer);
+    rc_registry_set_model(consumer, model);
+    const struct rc_registration *reg = rc_registry_wrap(consumer, app, orderly, &cif, no_handler);
+    assert_non_null(reg);
+    return reg;
+}
+
+/* One delivery the way the client makes it. */
+static int deliver(const struct rc_registration *reg, struct fake_msg *m)
+{
+    return rc_deliver(reg, consumer, (CMessageExt *)m, NULL);
+}
+
+/* ---- the tests ------------------------------------------------------------ */
+
+static void success_passes_and_stores_nothing(void **state)
+{
+    (void)state;
+    static const char *const env[] = {NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    struct fake_msg m = {"M1", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(calls, 1);
+    assert_int_equal(stores, 0);
+    assert_int_equal(rc_stats.deliveries[RC_OUT_SUCCESS], 1);
+}
+
+/* Orderly with a client that keeps no count: the shim's own count caps it. */
+static void cap_diverts_at_one_plus_n_then_acknowledges(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, true);
+    fail_first = 1000;
+    struct fake_msg m = {"M1", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(stores, 0);
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+    assert_string_equal(stored_because, "cap");
+    assert_int_equal(stored_attempts, 3);
+    assert_int_equal(rc_stats.diverted, 1);
+    /* Resolved: its count is gone, a new failure starts from 1. */
+    assert_int_equal(rc_attempts_peek(rc_rt.attempts, reg->owner, "M1"), 0);
+}
+
+/* Clustering: the client's reconsume times say which attempt this is. */
+static void client_count_is_the_attempt(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "3", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    struct fake_msg m = {"M2", "T1", 3}; /* the 4th delivery: 1 + 3 */
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+    assert_int_equal(stored_attempts, 4);
+}
+
+/* A store that fails is never an acknowledgement. */
+static void failed_store_is_not_acknowledged(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "0", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    store_answer = -EIO;
+    struct fake_msg m = {"M3", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(stores, 1);
+    assert_int_equal(rc_stats.divert_failures, 1);
+    assert_int_equal(rc_stats.diverted, 0);
+}
+
+static void non_retryable_status_diverts_at_once(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_NON_RETRYABLE", "status:1", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1;
+    struct fake_msg m = {"M4", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+    assert_string_equal(stored_because, "non_retryable");
+    assert_int_equal(stored_attempts, 1);
+}
+
+/* Broadcasting: retried in the consume thread (the outer loop) until it
+ * succeeds, with a pause before each retry. */
+static void broadcasting_retries_in_process(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "5", NULL};
+    const struct rc_registration *reg = configure(env, RC_BROADCASTING, false);
+    fail_first = 2;
+    struct fake_msg m = {"M5", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(calls, 3);
+    assert_int_equal(pauses, 2);
+    assert_int_equal(rc_stats.inprocess_retries, 2);
+    assert_int_equal(stores, 0);
+}
+
+/* Broadcasting past the cap: diverted after 1 + N calls, in one delivery. */
+static void broadcasting_diverts_at_the_cap(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
+    const struct rc_registration *reg = configure(env, RC_BROADCASTING, false);
+    fail_first = 1000;
+    struct fake_msg m = {"M6", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(calls, 3);
+    assert_int_equal(stores, 1);
+    assert_int_equal(stored_attempts, 3);
+}
+
+/* Observe mode: the callback's own status, nothing stored. */
+static void observe_changes_nothing(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MODE", "observe", "RECONSUME_MAX_RETRIES", "0", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    struct fake_msg m = {"M7", "T1", 0};
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(stores, 0);
+    assert_int_equal(rc_stats.would_divert, 1);
+}
+
+/* A rule's own cap (and its sink chain, parsed once) win over the process's. */
+static void rule_settings_win(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "5", "RECONSUME_RULES",
+                                      "topic=T9 => max_retries=0", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    struct fake_msg other = {"M8", "T1", 0}, ruled = {"M9", "T9", 0};
+    assert_int_equal(deliver(reg, &other), RC_RECONSUME_LATER);
+    assert_int_equal(deliver(reg, &ruled), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+}
+
+/* errno is the client's, whatever the pipeline did. */
+static void errno_is_kept(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "0", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    store_answer = -EIO;
+    struct fake_msg m = {"M10", "T1", 0};
+    errno = EDOM;
+    deliver(reg, &m);
+    assert_int_equal(errno, EDOM);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(success_passes_and_stores_nothing),
+        cmocka_unit_test(cap_diverts_at_one_plus_n_then_acknowledges),
+        cmocka_unit_test(client_count_is_the_attempt),
+        cmocka_unit_test(failed_store_is_not_acknowledged),
+        cmocka_unit_test(non_retryable_status_diverts_at_once),
+        cmocka_unit_test(broadcasting_retries_in_process),
+        cmocka_unit_test(broadcasting_diverts_at_the_cap),
+        cmocka_unit_test(observe_changes_nothing),
+        cmocka_unit_test(rule_settings_win),
+        cmocka_unit_test(errno_is_kept),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
