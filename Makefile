@@ -44,10 +44,19 @@ $(B)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS_LIB) $(SAN) -MMD -MP -c $< -o $@
 
+# The version script, from the one list of client symbols: the INTERPOSED
+# rows of client/symbols.def, dlsym and dlvsym. -std=c11 keeps GNU's
+# predefined names (linux, unix) out of the output.
+$(B)/exports.map: shim/exports.map.in client/symbols.def client/symbols.h
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -x c -std=c11 -I. -o $@.tmp shim/exports.map.in
+	{ echo '/* Generated from shim/exports.map.in and client/symbols.def. */'; \
+	  sed '/^[[:space:]]*$$/d' $@.tmp; } > $@ && rm -f $@.tmp
+
 # libstdc++ is linked only for the exception guard (hooks/*.cc); the host
 # process of a C++ consumer has it loaded already.
-$(B)/libreconsume.so: $(LIB_OBJ) shim/exports.map
-	$(CXX) -shared $(SAN) -o $@ $(LIB_OBJ) -Wl,--version-script=shim/exports.map \
+$(B)/libreconsume.so: $(LIB_OBJ) $(B)/exports.map
+	$(CXX) -shared $(SAN) -o $@ $(LIB_OBJ) -Wl,--version-script=$(B)/exports.map \
 	    -Wl,-z,nodelete -Wl,--no-undefined -lffi -ldl -lpthread
 
 # ---- unit tests (cmocka) -------------------------------------------------

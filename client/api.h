@@ -1,15 +1,27 @@
 /*
- * client_api.h - the RocketMQ C client's ABI, as the shim sees it.
+ * api.h - the RocketMQ C client's ABI, as the shim sees it.
  *
- * Opaque handles and the signatures of the functions the shim interposes or
- * calls (CPushConsumer.h, CMessageExt.h of the C/C++ client). Only what the
+ * Opaque handles and the table of the functions the shim interposes or
+ * calls (CPushConsumer.h, CMessageExt.h of the C/C++ client), generated from
+ * client/symbols.def, the one list of the client's functions. Only what the
  * shim touches is here; the enum values are the client's.
  */
 #ifndef RECONSUME_CLIENT_API_H
 #define RECONSUME_CLIENT_API_H
 
+#include "client/symbols.h"
+
 typedef struct CPushConsumer CPushConsumer;
 typedef struct CMessageExt CMessageExt;
+/* The producer's and the pull consumer's types, named for client/symbols.def;
+ * complete where they are used (CSendResult in sink/topic.h, CMessageQueue
+ * and CPullResult in tools/spool/client.c). */
+typedef struct CProducer CProducer;
+typedef struct CMessage CMessage;
+typedef struct CSendResult CSendResult;
+typedef struct CPullConsumer CPullConsumer;
+typedef struct CMessageQueue CMessageQueue;
+typedef struct CPullResult CPullResult;
 
 typedef int (*rc_callback_fn)(CPushConsumer *, CMessageExt *);
 
@@ -24,33 +36,11 @@ typedef int (*rc_callback_fn)(CPushConsumer *, CMessageExt *);
  * client the program linked or dlopen'ed RTLD_GLOBAL), else from the handle
  * of a client the program dlopen'ed and looked up (rc_client_adopt). An
  * entry is NULL where the loaded client lacks the function (older versions).
+ * The members are the INTERPOSED and READ rows of client/symbols.def.
  */
 struct rc_client {
-    /* interposed */
-    CPushConsumer *(*CreatePushConsumer)(const char *);
-    int (*DestroyPushConsumer)(CPushConsumer *);
-    int (*SetPushConsumerGroupID)(CPushConsumer *, const char *);
-    int (*SetPushConsumerMessageModel)(CPushConsumer *, int);
-    int (*SetPushConsumerNameServerAddress)(CPushConsumer *, const char *);
-    int (*RegisterMessageCallback)(CPushConsumer *, rc_callback_fn);
-    int (*RegisterMessageCallbackOrderly)(CPushConsumer *, rc_callback_fn);
-    int (*UnregisterMessageCallback)(CPushConsumer *);
-    int (*UnregisterMessageCallbackOrderly)(CPushConsumer *);
-    /* read */
-    const char *(*GetPushConsumerGroupID)(CPushConsumer *);
-    const char *(*GetMessageTopic)(CMessageExt *);
-    const char *(*GetMessageTags)(CMessageExt *);
-    const char *(*GetMessageKeys)(CMessageExt *);
-    const char *(*GetMessageBody)(CMessageExt *);
-    int (*GetMessageBodyLength)(CMessageExt *); /* unreleased client master only */
-    const char *(*GetMessageProperty)(CMessageExt *, const char *);
-    const char *(*GetMessageId)(CMessageExt *);
-    int (*GetMessageQueueId)(CMessageExt *);
-    int (*GetMessageReconsumeTimes)(CMessageExt *);
-    long long (*GetMessageBornTimestamp)(CMessageExt *);
-    long long (*GetMessageStoreTimestamp)(CMessageExt *);
-    long long (*GetMessageQueueOffset)(CMessageExt *);
-    long long (*GetMessageCommitLogOffset)(CMessageExt *);
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) RC_IF_CLIENT_##shim(ret(*name) params;)
+#include "client/symbols.def"
 };
 
 /* The resolved table; resolves on first call (thread-safe, once). Lock-free

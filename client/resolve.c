@@ -1,5 +1,5 @@
 /*
- * client_api.c - lazy, once-only resolution of the client's functions.
+ * resolve.c - lazy, once-only resolution of the client's functions.
  *
  * RTLD_NEXT finds the definition after the shim in the lookup order: the
  * client library the program linked, or one it dlopen'ed with RTLD_GLOBAL
@@ -38,31 +38,9 @@ static void unlock_adopt(void) { pthread_mutex_unlock(&adopt_lock); }
 static void fill(struct rc_client *t, void *handle)
 {
     /* dlsym returns an object pointer; POSIX guarantees it converts. */
-#define R(name) *(void **)(&t->name) = rc_real_dlsym(handle, #name)
-    R(CreatePushConsumer);
-    R(DestroyPushConsumer);
-    R(SetPushConsumerGroupID);
-    R(SetPushConsumerMessageModel);
-    R(SetPushConsumerNameServerAddress);
-    R(RegisterMessageCallback);
-    R(RegisterMessageCallbackOrderly);
-    R(UnregisterMessageCallback);
-    R(UnregisterMessageCallbackOrderly);
-    R(GetPushConsumerGroupID);
-    R(GetMessageTopic);
-    R(GetMessageTags);
-    R(GetMessageKeys);
-    R(GetMessageBody);
-    R(GetMessageBodyLength);
-    R(GetMessageProperty);
-    R(GetMessageId);
-    R(GetMessageQueueId);
-    R(GetMessageReconsumeTimes);
-    R(GetMessageBornTimestamp);
-    R(GetMessageStoreTimestamp);
-    R(GetMessageQueueOffset);
-    R(GetMessageCommitLogOffset);
-#undef R
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
+    RC_IF_CLIENT_##shim(*(void **)(&t->name) = rc_real_dlsym(handle, #name);)
+#include "client/symbols.def"
 }
 
 static void resolve_next(void)

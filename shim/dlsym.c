@@ -55,18 +55,13 @@
 #define RC_DLSYM_INTERPOSED 1
 #endif
 
-/* The interposed client functions, and what a lookup on the client's
- * handle gets instead. Registration and destruction get variants that also
- * protect a callback that is itself a libffi closure (hooks/foreign.c). */
-extern CPushConsumer *CreatePushConsumer(const char *);
-extern int SetPushConsumerGroupID(CPushConsumer *, const char *);
-extern int SetPushConsumerMessageModel(CPushConsumer *, int);
-extern int SetPushConsumerNameServerAddress(CPushConsumer *, const char *);
-extern int RegisterMessageCallback(CPushConsumer *, rc_callback_fn);
-extern int RegisterMessageCallbackOrderly(CPushConsumer *, rc_callback_fn);
-extern int UnregisterMessageCallback(CPushConsumer *);
-extern int UnregisterMessageCallbackOrderly(CPushConsumer *);
-extern int DestroyPushConsumer(CPushConsumer *);
+/* The interposed client functions (the INTERPOSED rows of
+ * client/symbols.def), and what a lookup on the client's handle gets
+ * instead. Registration and destruction get variants that also protect a
+ * callback that is itself a libffi closure (hooks/foreign.c). */
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
+    RC_IF_INTERPOSED_##shim(extern ret name params;)
+#include "client/symbols.def"
 
 typedef void (*any_fn)(void);
 static const struct {
@@ -74,19 +69,21 @@ static const struct {
     any_fn ours;  /* the exported function: what the lookup must not find */
     any_fn route; /* what a lookup on the client's handle returns */
 } interposed[] = {
-#define E(name, route) {#name, (any_fn)name, (any_fn)route}
-    E(CreatePushConsumer, CreatePushConsumer),
-    E(SetPushConsumerGroupID, SetPushConsumerGroupID),
-    E(SetPushConsumerMessageModel, SetPushConsumerMessageModel),
-    E(SetPushConsumerNameServerAddress, SetPushConsumerNameServerAddress),
-    E(RegisterMessageCallback, rc_foreign_register),
-    E(RegisterMessageCallbackOrderly, rc_foreign_register_orderly),
-    E(UnregisterMessageCallback, UnregisterMessageCallback),
-    E(UnregisterMessageCallbackOrderly, UnregisterMessageCallbackOrderly),
-    E(DestroyPushConsumer, rc_foreign_destroy),
-#undef E
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
+    RC_IF_INTERPOSED_##shim({#name, (any_fn)name, (any_fn)route},)
+#include "client/symbols.def"
 };
 #define N_INTERPOSED (sizeof interposed / sizeof interposed[0])
+
+/* client_register_fn() below takes CreatePushConsumer and
+ * RegisterMessageCallback by their index in interposed[]: a reordered
+ * symbols.def must not move them silently. */
+enum {
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) RC_IF_INTERPOSED_##shim(IX_##name,)
+#include "client/symbols.def"
+};
+_Static_assert(IX_CreatePushConsumer == 0 && IX_RegisterMessageCallback == 4,
+               "client_register_fn reads interposed[0] and interposed[4]");
 
 /* The index of an interposed name, or -1; cheap for every other name. */
 NO_SAN static int interposed_index(const char *name)

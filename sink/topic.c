@@ -36,27 +36,9 @@ int rc_topic_api_load(struct rc_topic_api *api, void *handle, char *err, size_t 
         if (!api->name)                                                     \
             return ERR("the client library has no %s", #name);              \
     } while (0)
-    NEED(CreateProducer);
-    NEED(DestroyProducer);
-    NEED(StartProducer);
-    NEED(ShutdownProducer);
-    NEED(SetProducerNameServerAddress);
-    NEED(SetProducerSendMsgTimeout);
-    R(SetProducerInstanceName);
-    NEED(SendMessageSync);
-    NEED(CreateMessage);
-    NEED(DestroyMessage);
-    NEED(SetMessageTags);
-    NEED(SetMessageKeys);
-    NEED(SetByteMessageBody);
-    NEED(SetMessageProperty);
-    R(GetMessageTopic);
-    R(GetMessageTags);
-    R(GetMessageKeys);
-    R(GetMessageBody);
-    R(GetMessageProperty);
-    R(GetMessageId);
-    R(GetMessageStoreTimestamp);
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
+    RC_IF_NEED_##topic(NEED(name);) RC_IF_OPT_##topic(R(name);)
+#include "client/symbols.def"
 #undef NEED
 #undef R
     return 0;
@@ -166,7 +148,7 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
             return ERR("SetMessageProperty failed (client error %d)", rc);
         }
     }
-    struct rc_csend_result res;
+    CSendResult res;
     memset(&res, 0, sizeof res);
     rc = api->SendMessageSync(p, msg, &res);
     api->DestroyMessage(msg);

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "client/api.h"
 #include "policy/record.h"
 
 /* How long one SendMessageSync may take (SetProducerSendMsgTimeout), ms. */
@@ -29,45 +30,28 @@
 /* Distinct name servers (so producers) one process sends to, at most. */
 #define RC_TOPIC_PRODUCERS_MAX 4
 
-/* The client's types, opaque here; CSendResult as the client lays it out. */
-typedef struct rc_cproducer rc_cproducer;
-typedef struct rc_cmessage rc_cmessage;
-typedef struct rc_cmessage_ext rc_cmessage_ext;
-struct rc_csend_result {
+/* The client's types (client/api.h), by the names this sink has always
+ * used; CSendResult as the client lays it out. */
+typedef CProducer rc_cproducer;
+typedef CMessage rc_cmessage;
+typedef CMessageExt rc_cmessage_ext;
+struct CSendResult {
     int status; /* E_SEND_OK = 0 */
     char msg_id[256];
     long long offset;
 };
 
-/* The client's C functions the sink and the tool use. */
+/* The client's C functions the sink and the tool use: the topic rows
+ * (NEED and OPT) of client/symbols.def. */
 struct rc_topic_api {
-    rc_cproducer *(*CreateProducer)(const char *);
-    int (*DestroyProducer)(rc_cproducer *);
-    int (*StartProducer)(rc_cproducer *);
-    int (*ShutdownProducer)(rc_cproducer *);
-    int (*SetProducerNameServerAddress)(rc_cproducer *, const char *);
-    int (*SetProducerSendMsgTimeout)(rc_cproducer *, int);
-    int (*SetProducerInstanceName)(rc_cproducer *, const char *); /* optional */
-    int (*SendMessageSync)(rc_cproducer *, rc_cmessage *, struct rc_csend_result *);
-    rc_cmessage *(*CreateMessage)(const char *);
-    int (*DestroyMessage)(rc_cmessage *);
-    int (*SetMessageTags)(rc_cmessage *, const char *);
-    int (*SetMessageKeys)(rc_cmessage *, const char *);
-    int (*SetByteMessageBody)(rc_cmessage *, const char *, int);
-    int (*SetMessageProperty)(rc_cmessage *, const char *, const char *);
-    /* reading a message back (the tool) */
-    const char *(*GetMessageTopic)(rc_cmessage_ext *);
-    const char *(*GetMessageTags)(rc_cmessage_ext *);
-    const char *(*GetMessageKeys)(rc_cmessage_ext *);
-    const char *(*GetMessageBody)(rc_cmessage_ext *);
-    const char *(*GetMessageProperty)(rc_cmessage_ext *, const char *);
-    const char *(*GetMessageId)(rc_cmessage_ext *);
-    long long (*GetMessageStoreTimestamp)(rc_cmessage_ext *);
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) RC_IF_USED_##topic(ret(*name) params;)
+#include "client/symbols.def"
 };
 
 /*
  * Resolve the functions with dlsym(handle, ...) (RTLD_NEXT in the shim).
- * Returns 0, or -1 naming the first required function that is missing.
+ * Returns 0, or -1 naming the first required (NEED) function that is
+ * missing; an OPT one may be left NULL.
  */
 int rc_topic_api_load(struct rc_topic_api *api, void *handle, char *err, size_t errlen);
 

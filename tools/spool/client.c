@@ -13,33 +13,26 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
-typedef struct CPullConsumer CPullConsumer;
-typedef struct {
+/* CPullConsumer is opaque (client/api.h); these two are passed by value or
+ * indexed, so their layout is the client's. */
+struct CMessageQueue {
     char topic[512];       /* MAX_TOPIC_LENGTH */
     char brokerName[256];  /* MAX_BROKER_NAME_ID_LENGTH */
     int queueId;
-} CMessageQueue;
+};
 enum { E_FOUND, E_NO_NEW_MSG, E_NO_MATCHED_MSG, E_OFFSET_ILLEGAL, E_BROKER_TIMEOUT };
-typedef struct {
+struct CPullResult {
     int pullStatus;
     long long nextBeginOffset, minOffset, maxOffset;
     rc_cmessage_ext **msgFoundList;
     int size;
     void *pData;
-} CPullResult;
+};
 
+/* The pull rows (NEED and OPT) of client/symbols.def. */
 struct pull_api {
-    CPullConsumer *(*CreatePullConsumer)(const char *);
-    int (*DestroyPullConsumer)(CPullConsumer *);
-    int (*StartPullConsumer)(CPullConsumer *);
-    int (*ShutdownPullConsumer)(CPullConsumer *);
-    int (*SetPullConsumerNameServerAddress)(CPullConsumer *, const char *);
-    int (*FetchSubscriptionMessageQueues)(CPullConsumer *, const char *, CMessageQueue **, int *);
-    int (*ReleaseSubscriptionMessageQueue)(CMessageQueue *);
-    CPullResult (*Pull)(CPullConsumer *, const CMessageQueue *, const char *, long long, int);
-    int (*ReleasePullResult)(CPullResult);
-    const char *(*GetLatestErrorMessage)(void);
-    long long (*GetMessageQueueOffset)(rc_cmessage_ext *);
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) RC_IF_USED_##pull(ret(*name) params;)
+#include "client/symbols.def"
 };
 
 int ts_client_open(const char *path, struct ts_client *c, char *err, size_t errlen)
@@ -85,22 +78,13 @@ int ts_topic_load(struct ts_client *c, const char *namesrv, const char *topic,
 {
     struct pull_api p;
     memset(&p, 0, sizeof p);
-#define R(name) *(void **)(&p.name) = dlsym(c->handle, #name)
-    R(CreatePullConsumer);
-    R(DestroyPullConsumer);
-    R(StartPullConsumer);
-    R(ShutdownPullConsumer);
-    R(SetPullConsumerNameServerAddress);
-    R(FetchSubscriptionMessageQueues);
-    R(ReleaseSubscriptionMessageQueue);
-    R(Pull);
-    R(ReleasePullResult);
-    R(GetLatestErrorMessage);
-    R(GetMessageQueueOffset);
-#undef R
-    if (!p.CreatePullConsumer || !p.FetchSubscriptionMessageQueues || !p.Pull ||
-        !p.ReleasePullResult || !p.StartPullConsumer || !p.GetMessageQueueOffset ||
-        !p.SetPullConsumerNameServerAddress)
+    /* dlsym returns an object pointer; POSIX guarantees it converts. */
+    int missing = 0;
+#define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
+    RC_IF_USED_##pull(*(void **)(&p.name) = dlsym(c->handle, #name);)  \
+    RC_IF_NEED_##pull(missing |= !p.name;)
+#include "client/symbols.def"
+    if (missing)
         return ERR("this client library has no pull consumer C API (CreatePullConsumer, "
                    "FetchSubscriptionMessageQueues, Pull); a topic cannot be read with it");
     char group[64];
