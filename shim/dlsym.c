@@ -43,7 +43,7 @@
 #include <errno.h>
 
 #include "client/api.h"
-#include "hooks/foreign.h"
+#include "shim/foreign.h"
 #include "client/real_dlsym.h"
 #include "obs/log.h"
 #include "hooks/runtime.h"
@@ -58,7 +58,7 @@
 /* The interposed client functions (the INTERPOSED rows of
  * client/symbols.def), and what a lookup on the client's handle gets
  * instead. Registration and destruction get variants that also protect a
- * callback that is itself a libffi closure (hooks/foreign.c). */
+ * callback that is itself a libffi closure (shim/foreign.c). */
 #define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
     RC_IF_INTERPOSED_##shim(extern ret name params;)
 #include "client/symbols.def"

@@ -6,7 +6,7 @@ lookup, and every RTLD_DEFAULT/RTLD_NEXT lookup (answered relative to the
 caller), is exactly what it is without the shim. Callbacks registered that
 way are wrapped like any other; one that is a ctypes closure and raises
 (ctypes then sets no return value) is read as a bad status and reconsumed
-(hooks/foreign.c)."""
+(shim/foreign.c)."""
 import pytest
 
 from dlhelpers import DLB, DOUBLE, PYTHON, ROOT

@@ -5,7 +5,7 @@ real name server and broker (tests/real/stack.py).
 The packages load librocketmq.so with ctypes (dlopen RTLD_LOCAL) and look
 its functions up on the handle: the shim's dlsym hands them its own
 (shim/dlsym.c). A raising callback makes ctypes return no status at all:
-the shim reads it as 0x0BADCA11 (hooks/foreign.c), a bad status, so the
+the shim reads it as 0x0BADCA11 (shim/foreign.c), a bad status, so the
 message is reconsumed, capped and diverted, never silently acknowledged.
 
 Run: make e2e, or python3 -m pytest tests/real -k python.

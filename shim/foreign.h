@@ -11,8 +11,8 @@
  * call, so an unset status reads as RC_STATUS_UNSET, a bad status, and the
  * delivery is reconsumed later, counted and capped like any failure.
  */
-#ifndef RECONSUME_HOOKS_FOREIGN_H
-#define RECONSUME_HOOKS_FOREIGN_H
+#ifndef RECONSUME_SHIM_FOREIGN_H
+#define RECONSUME_SHIM_FOREIGN_H
 
 #include "client/api.h"
 

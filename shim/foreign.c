@@ -15,7 +15,7 @@
  * it about 200 bytes down, outside: there an unset status stays garbage, as
  * without the shim. tests/dlopen checks it with the process's own ctypes.
  */
-#include "hooks/foreign.h"
+#include "shim/foreign.h"
 
 #include <errno.h>
 #include <pthread.h>
