@@ -1,5 +1,7 @@
 #include "hooks/inject_hook.h"
 
+#include "util/pause.h"
+
 #include <errno.h>
 #include <time.h>
 
@@ -27,12 +29,9 @@ rc_callback_fn rc_inject_begin(const struct rc_inject_rule *r, rc_callback_fn ap
         return return_status;
     case RC_INJ_THROW:
         return rc_inject_throw;
-    case RC_INJ_DELAY: {
-        struct timespec t = {r->delay_ms / 1000, (r->delay_ms % 1000) * 1000000L};
-        while (nanosleep(&t, &t) != 0 && errno == EINTR)
-            ;
+    case RC_INJ_DELAY:
+        rc_pause_ms(r->delay_ms);
         return app;
-    }
     }
     return app;
 }

@@ -2,13 +2,13 @@
  * sinkspec.c - parsing RECONSUME_SINK and expanding a topic name (see
  * sinkspec.h). Pure: no I/O, no global state.
  */
+#include "util/scan.h"
 #include "policy/sinkspec.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 static const char ACCEPTED[] =
     "expected spool, topic or topic:NAME, or a comma list of them such as topic:NAME,spool";
@@ -82,13 +82,13 @@ int rc_sinkspec_parse(const char *name, const char *v, struct rc_sinkspec *out, 
     struct rc_sinkspec s;
     memset(&s, 0, sizeof s);
     if (!v || !v[0])
-        return ERR("%s='': empty value; %s", name, ACCEPTED);
+        return rc_errf(err, errlen, "%s='': empty value; %s", name, ACCEPTED);
     const char *p = v;
     for (;;) {
         size_t n = strcspn(p, ",");
         const char *why;
         if (s.n == RC_SINKS_MAX)
-            return ERR("%s='%s': more than %d sinks; %s", name, v, RC_SINKS_MAX, ACCEPTED);
+            return rc_errf(err, errlen, "%s='%s': more than %d sinks; %s", name, v, RC_SINKS_MAX, ACCEPTED);
         struct rc_sink *k = &s.v[s.n];
         if (n == 5 && strncasecmp(p, "spool", 5) == 0) {
             k->kind = RC_SINK_SPOOL;
@@ -98,16 +98,16 @@ int rc_sinkspec_parse(const char *name, const char *v, struct rc_sinkspec *out, 
                 snprintf(k->topic, sizeof k->topic, "%s", RC_SINK_DEFAULT_TOPIC);
             } else {
                 if (check_template(p + 6, n - 6, &why) != 0)
-                    return ERR("%s='%s': sink '%.*s': %s; %s", name, v, (int)n, p, why, ACCEPTED);
+                    return rc_errf(err, errlen, "%s='%s': sink '%.*s': %s; %s", name, v, (int)n, p, why, ACCEPTED);
                 memcpy(k->topic, p + 6, n - 6);
                 k->topic[n - 6] = '\0';
             }
         } else {
-            return ERR("%s='%s': unknown sink '%.*s'; %s", name, v, (int)n, p, ACCEPTED);
+            return rc_errf(err, errlen, "%s='%s': unknown sink '%.*s'; %s", name, v, (int)n, p, ACCEPTED);
         }
         for (int i = 0; i < s.n; i++)
             if (s.v[i].kind == k->kind)
-                return ERR("%s='%s': sink '%.*s' given twice; %s", name, v, (int)n, p, ACCEPTED);
+                return rc_errf(err, errlen, "%s='%s': sink '%.*s' given twice; %s", name, v, (int)n, p, ACCEPTED);
         s.n++;
         if (p[n] == '\0')
             break;
@@ -144,13 +144,13 @@ int rc_sink_topic_expand(const char *tmpl, const char *group, const char *topic,
         }
         p++;
         if (o + n >= cap || o + n > RC_TOPIC_NAME_MAX)
-            return ERR("topic '%s' expands to more than %d bytes", tmpl, RC_TOPIC_NAME_MAX);
+            return rc_errf(err, errlen, "topic '%s' expands to more than %d bytes", tmpl, RC_TOPIC_NAME_MAX);
         memcpy(out + o, add, n);
         o += n;
     }
     out[o] = '\0';
     if (!rc_topic_name_valid(out))
-        return ERR("topic '%s' expands to '%s', not a valid topic name", tmpl, out);
+        return rc_errf(err, errlen, "topic '%s' expands to '%s', not a valid topic name", tmpl, out);
     return 0;
 }
 

@@ -13,6 +13,7 @@
  * parent: the child forgets them (leaks them, deliberately) and creates its
  * own when it needs one.
  */
+#include "util/scan.h"
 #include "sink/topic.h"
 
 #include <dlfcn.h>
@@ -23,7 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 int rc_topic_api_load(struct rc_topic_api *api, void *handle, char *err, size_t errlen)
 {
@@ -34,7 +34,7 @@ int rc_topic_api_load(struct rc_topic_api *api, void *handle, char *err, size_t 
     do {                                                                    \
         R(name);                                                            \
         if (!api->name)                                                     \
-            return ERR("the client library has no %s", #name);              \
+            return rc_errf(err, errlen, "the client library has no %s", #name);              \
     } while (0)
 #define RC_CLIENT_FN(name, ret, params, shim, topic, pull, route) \
     RC_IF_NEED_##topic(NEED(name);) RC_IF_OPT_##topic(R(name);)
@@ -52,7 +52,7 @@ rc_cproducer *rc_topic_producer_start(const struct rc_topic_api *api, const char
 {
     rc_cproducer *p = api->CreateProducer(group);
     if (!p) {
-        (void)ERR("CreateProducer(%s) failed", group);
+        (void)rc_errf(err, errlen, "CreateProducer(%s) failed", group);
         return NULL;
     }
     int rc = 0;
@@ -63,13 +63,13 @@ rc_cproducer *rc_topic_producer_start(const struct rc_topic_api *api, const char
     if (rc == 0 && instance && api->SetProducerInstanceName)
         rc = api->SetProducerInstanceName(p, instance);
     if (rc != 0) {
-        (void)ERR("configuring the producer failed (client error %d)", rc);
+        (void)rc_errf(err, errlen, "configuring the producer failed (client error %d)", rc);
         api->DestroyProducer(p);
         return NULL;
     }
     rc = api->StartProducer(p);
     if (rc != 0) {
-        (void)ERR("StartProducer failed (client error %d; name server '%s')", rc,
+        (void)rc_errf(err, errlen, "StartProducer failed (client error %d; name server '%s')", rc,
             namesrv && namesrv[0] ? namesrv : "client default");
         api->DestroyProducer(p);
         return NULL;
@@ -91,10 +91,10 @@ static int set_props(const struct rc_topic_api *api, rc_cmessage *msg, const str
 {
     size_t need = rc_record_encoded_size(r);
     if (need == (size_t)-1)
-        return ERR("record too large");
+        return rc_errf(err, errlen, "record too large");
     char *enc = malloc(need + 1);
     if (!enc)
-        return ERR("out of memory");
+        return rc_errf(err, errlen, "out of memory");
     size_t len = rc_record_encode(r, enc, need + 1);
     struct rc_topic_prop props[64];
     size_t n = rc_topic_props_from_record(enc, len, props, sizeof props / sizeof *props);
@@ -107,7 +107,7 @@ static int set_props(const struct rc_topic_api *api, rc_cmessage *msg, const str
         v[props[i].value_len] = saved;
     }
     free(enc);
-    return rc == 0 ? 0 : ERR("SetMessageProperty failed (client error %d)", rc);
+    return rc == 0 ? 0 : rc_errf(err, errlen, "SetMessageProperty failed (client error %d)", rc);
 }
 
 int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
@@ -115,10 +115,10 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
                   char *msg_id, size_t cap, char *err, size_t errlen)
 {
     if (r->body_len > 0x7fffffff)
-        return ERR("body of %zu bytes is too large to send", r->body_len);
+        return rc_errf(err, errlen, "body of %zu bytes is too large to send", r->body_len);
     rc_cmessage *msg = api->CreateMessage(topic);
     if (!msg)
-        return ERR("CreateMessage(%s) failed", topic);
+        return rc_errf(err, errlen, "CreateMessage(%s) failed", topic);
     int rc = 0;
     if (r->tags && r->tags[0])
         rc = api->SetMessageTags(msg, r->tags);
@@ -128,7 +128,7 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
         rc = api->SetByteMessageBody(msg, r->body ? r->body : "", (int)r->body_len);
     if (rc != 0) {
         api->DestroyMessage(msg);
-        return ERR("building the message failed (client error %d)", rc);
+        return rc_errf(err, errlen, "building the message failed (client error %d)", rc);
     }
     if (with_reason) {
         if (set_props(api, msg, r, err, errlen) != 0) {
@@ -145,7 +145,7 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
             rc = api->SetMessageProperty(msg, "RECONSUME_REPLAY_OF", replay_of);
         if (rc != 0) {
             api->DestroyMessage(msg);
-            return ERR("SetMessageProperty failed (client error %d)", rc);
+            return rc_errf(err, errlen, "SetMessageProperty failed (client error %d)", rc);
         }
     }
     CSendResult res;
@@ -153,9 +153,9 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
     rc = api->SendMessageSync(p, msg, &res);
     api->DestroyMessage(msg);
     if (rc != 0)
-        return ERR("SendMessageSync to %s failed (client error %d)", topic, rc);
+        return rc_errf(err, errlen, "SendMessageSync to %s failed (client error %d)", topic, rc);
     if (res.status != 0)
-        return ERR("SendMessageSync to %s: send status %d, not SEND_OK", topic, res.status);
+        return rc_errf(err, errlen, "SendMessageSync to %s: send status %d, not SEND_OK", topic, res.status);
     if (msg_id && cap)
         snprintf(msg_id, cap, "%.*s", (int)sizeof res.msg_id, res.msg_id);
     return 0;
@@ -256,7 +256,7 @@ static struct slot *slot_create(const struct rc_topic_api *api, const char *name
         if (!slots[i].p)
             s = &slots[i];
     if (!s) {
-        (void)ERR("more than %d name servers; no producer for '%s'", RC_TOPIC_PRODUCERS_MAX, namesrv);
+        (void)rc_errf(err, errlen, "more than %d name servers; no producer for '%s'", RC_TOPIC_PRODUCERS_MAX, namesrv);
         return NULL;
     }
     /* Its own group and client instance: apart from the host's producers

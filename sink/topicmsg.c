@@ -7,6 +7,7 @@
  * and the body are the message's own, byte for byte.
  */
 #include "sink/topic.h"
+#include "util/percent.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +125,6 @@ static void add(struct buf *b, const char *s, size_t n)
  */
 static void add_line(struct buf *b, const char *name, const char *v, int raw)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t n = strlen(v);
     add(b, name, strlen(name));
     add(b, ": ", 2);
@@ -132,7 +132,8 @@ static void add_line(struct buf *b, const char *name, const char *v, int raw)
         unsigned char c = (unsigned char)v[i];
         int edge = i == 0 || i == n - 1;
         if (c < 0x20 || c == 0x7f || c >= 0x80 || (raw && (c == '%' || (c == ' ' && edge)))) {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            char esc[3];
+            rc_percent_put(esc, c);
             add(b, esc, 3);
         } else {
             add(b, (const char *)&v[i], 1);

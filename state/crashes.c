@@ -4,6 +4,9 @@
  */
 #include "state/crashes.h"
 
+#include "util/percent.h"
+#include "util/scan.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -153,7 +156,6 @@ void rc_crash_table_free(struct rc_crash_table *l)
 
 static size_t encode(const char *s, size_t n, char *out)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t k = 0;
     if (n == 0) {
         out[k++] = '-';
@@ -162,25 +164,13 @@ static size_t encode(const char *s, size_t n, char *out)
     for (size_t i = 0; i < n; i++) {
         unsigned char b = (unsigned char)s[i];
         if (b <= ' ' || b == '%' || b >= 0x7f || (n == 1 && b == '-')) {
-            out[k++] = '%';
-            out[k++] = hex[b >> 4];
-            out[k++] = hex[b & 15];
+            rc_percent_put(out + k, b);
+            k += 3;
         } else {
             out[k++] = (char)b;
         }
     }
     return k;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
 }
 
 /* Decode s[0..n) into out (at most cap bytes); -1 if malformed or too long. */
@@ -193,12 +183,10 @@ static long decode(const char *s, size_t n, char *out, size_t cap)
         if (k >= cap)
             return -1;
         if (s[i] == '%') {
-            if (i + 2 >= n)
+            unsigned char b;
+            if (!rc_percent_take(s + i, n - i, &b))
                 return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            out[k++] = (char)(hi << 4 | lo);
+            out[k++] = (char)b;
             i += 2;
         } else if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) {
             return -1;
@@ -209,17 +197,11 @@ static long decode(const char *s, size_t n, char *out, size_t cap)
     return (long)k;
 }
 
+/* A count or a time: decimal digits, at most max (util/scan.h's parser). */
 static bool parse_u(const char *s, size_t n, long long max, long long *out)
 {
-    if (n == 0 || n > 19)
-        return false;
-    long long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v > max)
+    long v;
+    if (n == 0 || s[0] == '-' || !rc_scan_long(s, n, 0, (long)max, &v))
         return false;
     *out = v;
     return true;

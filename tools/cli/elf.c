@@ -3,6 +3,7 @@
  * copied out with memcpy (a crafted file may misalign them) and every
  * offset and size is checked against the file's length.
  */
+#include "util/scan.h"
 #include "tools/cli/elf.h"
 
 #include <elf.h>
@@ -14,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 static bool in_file(const struct elfx *e, uint64_t off, uint64_t len)
 {
@@ -52,25 +52,25 @@ int elfx_open(const char *path, struct elfx *e, char *err, size_t errlen)
     memset(e, 0, sizeof *e);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return ERR("%s: %s", path, strerror(errno));
+        return rc_errf(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int saved = errno;
         close(fd);
-        return ERR("%s: %s", path, strerror(saved));
+        return rc_errf(err, errlen, "%s: %s", path, strerror(saved));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return ERR("%s: not a regular file", path);
+        return rc_errf(err, errlen, "%s: not a regular file", path);
     }
     if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) {
         close(fd);
-        return ERR("%s: not an ELF file (too short)", path);
+        return rc_errf(err, errlen, "%s: not an ELF file (too short)", path);
     }
     void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (m == MAP_FAILED)
-        return ERR("%s: cannot map: %s", path, strerror(errno));
+        return rc_errf(err, errlen, "%s: cannot map: %s", path, strerror(errno));
     e->map = m;
     e->size = (size_t)st.st_size;
 
@@ -78,7 +78,7 @@ int elfx_open(const char *path, struct elfx *e, char *err, size_t errlen)
     memcpy(&eh, e->map, sizeof eh);
     if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) {
         elfx_close(e);
-        return ERR("%s: not an ELF file", path);
+        return rc_errf(err, errlen, "%s: not an ELF file", path);
     }
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const int native_data = ELFDATA2LSB;
@@ -87,7 +87,7 @@ int elfx_open(const char *path, struct elfx *e, char *err, size_t errlen)
 #endif
     if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != native_data) {
         elfx_close(e);
-        return ERR("%s: a %s ELF file; only native 64-bit ELF files are examined", path,
+        return rc_errf(err, errlen, "%s: a %s ELF file; only native 64-bit ELF files are examined", path,
                    eh.e_ident[EI_CLASS] == ELFCLASS32 ? "32-bit" : "foreign");
     }
     e->type = eh.e_type;
@@ -114,7 +114,7 @@ int elfx_open(const char *path, struct elfx *e, char *err, size_t errlen)
     if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
         !in_file(e, eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr))) {
         elfx_close(e);
-        return ERR("%s: truncated or damaged ELF file (section headers out of the file)", path);
+        return rc_errf(err, errlen, "%s: truncated or damaged ELF file (section headers out of the file)", path);
     }
     for (unsigned i = 1; i < eh.e_shnum; i++) {
         Elf64_Shdr sh, link;

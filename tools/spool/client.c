@@ -3,6 +3,7 @@
  * pull consumer's C API (CPullConsumer.h, CPullResult.h, CMessageQueue.h of
  * client 1.2.x) is declared here from its documented layout.
  */
+#include "util/scan.h"
 #include "tools/spool/client.h"
 
 #include <dlfcn.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 /* CPullConsumer is opaque (client/api.h); these two are passed by value or
  * indexed, so their layout is the client's. */
@@ -41,11 +41,11 @@ int ts_client_open(const char *path, struct ts_client *c, char *err, size_t errl
     const char *lib = path ? path : "librocketmq.so";
     c->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!c->handle)
-        return ERR("cannot load the RocketMQ client library %s: %s%s", lib, dlerror(),
+        return rc_errf(err, errlen, "cannot load the RocketMQ client library %s: %s%s", lib, dlerror(),
                    path ? "" : " (give --client-lib PATH, or put its directory in LD_LIBRARY_PATH)");
     char why[256];
     if (rc_topic_api_load(&c->api, c->handle, why, sizeof why) != 0)
-        return ERR("%s: %s", lib, why);
+        return rc_errf(err, errlen, "%s: %s", lib, why);
     return 0;
 }
 
@@ -85,22 +85,22 @@ int ts_topic_load(struct ts_client *c, const char *namesrv, const char *topic,
     RC_IF_NEED_##pull(missing |= !p.name;)
 #include "client/symbols.def"
     if (missing)
-        return ERR("this client library has no pull consumer C API (CreatePullConsumer, "
+        return rc_errf(err, errlen, "this client library has no pull consumer C API (CreatePullConsumer, "
                    "FetchSubscriptionMessageQueues, Pull); a topic cannot be read with it");
     char group[64];
     snprintf(group, sizeof group, "reconsume_spool_%ld", (long)getpid());
     CPullConsumer *pc = p.CreatePullConsumer(group);
     if (!pc)
-        return ERR("CreatePullConsumer failed: %s", latest(&p));
+        return rc_errf(err, errlen, "CreatePullConsumer failed: %s", latest(&p));
     p.SetPullConsumerNameServerAddress(pc, namesrv);
     if (p.StartPullConsumer(pc) != 0) {
         p.DestroyPullConsumer(pc);
-        return ERR("cannot start a pull consumer on name server %s: %s", namesrv, latest(&p));
+        return rc_errf(err, errlen, "cannot start a pull consumer on name server %s: %s", namesrv, latest(&p));
     }
     CMessageQueue *mqs = NULL;
     int n = 0, rc = 0;
     if (p.FetchSubscriptionMessageQueues(pc, topic, &mqs, &n) != 0 || n <= 0) {
-        rc = ERR("cannot read topic %s from name server %s (unreachable, or no such topic): %s",
+        rc = rc_errf(err, errlen, "cannot read topic %s from name server %s (unreachable, or no such topic): %s",
                  topic, namesrv, latest(&p));
         goto out;
     }
@@ -113,7 +113,7 @@ int ts_topic_load(struct ts_client *c, const char *namesrv, const char *topic,
                 for (int i = 0; i < r.size; i++)
                     if (add_message(c, &p, &mqs[q], r.msgFoundList[i], out) != 0) {
                         p.ReleasePullResult(r);
-                        rc = ERR("out of memory");
+                        rc = rc_errf(err, errlen, "out of memory");
                         goto out;
                     }
                 more = r.nextBeginOffset > off;
