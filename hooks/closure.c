@@ -40,25 +40,54 @@ static __attribute__((noinline)) int deliver_made(const struct rc_registration *
     return rc_deliver(reg, c, m, call);
 }
 
-static void handler(ffi_cif *cif_, void *ret, void **args, void *user)
+/*
+ * The plain path, one handler per call kind, chosen at registration: the
+ * kind is fixed at load, so the switch is paid once, not per delivery.
+ */
+#define PLAIN_HANDLER(name, KIND)                                                                 \
+    static void name(ffi_cif *cif_, void *ret, void **args, void *user)                            \
+    {                                                                                              \
+        (void)cif_;                                                                                \
+        const struct rc_registration *reg = user;                                                  \
+        CPushConsumer *c = *(CPushConsumer **)args[0];                                             \
+        CMessageExt *m = *(CMessageExt **)args[1];                                                 \
+        struct rc_call call;                                                                       \
+        rc_call_by_kind(KIND, rc_rt.cfg.catch_mask, reg->cb, c, m, &call);                         \
+        if (__builtin_expect(call.outcome == RC_OUT_SUCCESS &&                                     \
+                             rc_attempts_size(rc_rt.attempts) == 0, 1)) {                          \
+            rc_count_success();                                                                    \
+            *(ffi_sarg *)ret = RC_CONSUME_SUCCESS;                                                 \
+            return;                                                                                \
+        }                                                                                          \
+        *(ffi_sarg *)ret = deliver_made(reg, c, m, &call);                                         \
+    }
+PLAIN_HANDLER(plain_uncaught, RC_CALL_PLAIN)
+PLAIN_HANDLER(plain_catching, RC_CALL_CATCHING)
+PLAIN_HANDLER(plain_sigguarded, RC_CALL_SIGGUARDED)
+PLAIN_HANDLER(plain_observing, RC_CALL_OBSERVING)
+#undef PLAIN_HANDLER
+
+/* The whole pipeline for every delivery: rules, injection, a journal, a
+ * timeout or detailed statistics are in force. */
+static void full(ffi_cif *cif_, void *ret, void **args, void *user)
 {
     (void)cif_;
-    const struct rc_registration *reg = user;
-    CPushConsumer *c = *(CPushConsumer **)args[0];
-    CMessageExt *m = *(CMessageExt **)args[1];
+    *(ffi_sarg *)ret = rc_deliver(user, *(CPushConsumer **)args[0], *(CMessageExt **)args[1], NULL);
+}
 
-    if (__builtin_expect(rc_rt.full_path, 0)) {
-        *(ffi_sarg *)ret = rc_deliver(reg, c, m, NULL);
-        return;
+typedef void (*handler_fn)(ffi_cif *, void *, void **, void *);
+
+static handler_fn handler_for(void)
+{
+    if (rc_rt.full_path)
+        return full;
+    switch (rc_rt.call_kind) {
+    case RC_CALL_CATCHING: return plain_catching;
+    case RC_CALL_SIGGUARDED: return plain_sigguarded;
+    case RC_CALL_OBSERVING: return plain_observing;
+    case RC_CALL_PLAIN:
+    default: return plain_uncaught;
     }
-    struct rc_call call;
-    rc_call_by_kind(rc_rt.call_kind, rc_rt.cfg.catch_mask, reg->cb, c, m, &call);
-    if (__builtin_expect(call.outcome == RC_OUT_SUCCESS && rc_attempts_size(rc_rt.attempts) == 0, 1)) {
-        rc_count_success();
-        *(ffi_sarg *)ret = RC_CONSUME_SUCCESS;
-        return;
-    }
-    *(ffi_sarg *)ret = deliver_made(reg, c, m, &call);
 }
 
 struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly)
@@ -68,5 +97,5 @@ struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, boo
         rc_log_once(cif_said, RC_LOG_ERROR, "cannot prepare the libffi call interface; callbacks pass through unwrapped");
         return NULL;
     }
-    return rc_registry_wrap(c, cb, orderly, &cif, handler);
+    return rc_registry_wrap(c, cb, orderly, &cif, handler_for());
 }
