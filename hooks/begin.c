@@ -70,6 +70,7 @@ void rc_begin(struct rc_delivery *d, const struct rc_registration *reg, CPushCon
         .max_retries = rc_rt.cfg.max_retries,
         .catch_mask = rc_rt.cfg.catch_mask,
         .non_retryable = &rc_rt.cfg.non_retryable,
+        .broker_last = d->mode == RC_MODE_CLUSTERING ? 1 + RC_BROKER_MAX_RECONSUME : 0,
     };
     d->kind = rc_rt.call_kind;
     d->sinks = &rc_rt.cfg.sink;

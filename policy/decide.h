@@ -35,21 +35,36 @@ struct rc_attempt {
     int number;           /* 1 for the first delivery */
 };
 
+/*
+ * The most reconsume times a broker takes back for a clustering consumer:
+ * the client's maxReconsumeTimes (16, RocketMQ's default, which the C API
+ * cannot change). A failure of the delivery after the 16th send-back cannot
+ * be handed back again: broker 4.x moves it to %DLQ%, broker 5.x rejects
+ * the 1.2.x client's send-back and the message is lost.
+ */
+#define RC_BROKER_MAX_RECONSUME 16
+
 /* The settings in force for one delivery. */
 struct rc_decide_settings {
     int max_retries;
     unsigned catch_mask;
     const struct rc_nonretry *non_retryable; /* NULL or empty: none */
+    /* The last attempt whose failure may still be handed back to the
+     * broker (clustering: 1 + RC_BROKER_MAX_RECONSUME); 0 where the retries
+     * are the shim's or the client's own (orderly, broadcasting). */
+    int broker_last;
 };
 
 struct rc_decision {
     enum rc_verdict verdict;
     /* Why a diversion happens (or would): "cap", "non_retryable", "signal",
-     * "crash_loop". Set for every verdict; meaningful for RC_DIVERT. */
+     * "crash_loop", "broker_max" (a cap above what the broker takes back).
+     * Set for every verdict; meaningful for RC_DIVERT. */
     const char *because;
 };
 
-/* The cap, then a non-retryable failure diverting before it. */
+/* The cap, then a non-retryable failure diverting before it, then the
+ * broker's own maximum (a retry it would not take is a diversion). */
 struct rc_decision rc_decide(const struct rc_attempt *a, const struct rc_decide_settings *s);
 
 /* "pass", "retry", "divert". */

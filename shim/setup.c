@@ -13,6 +13,7 @@
 #include "hooks/runtime.h"
 #include "obs/log.h"
 #include "obs/stats.h"
+#include "policy/decide.h"
 #include "sink/sink.h"
 #include "state/journal.h"
 
@@ -57,6 +58,20 @@ static int open_sinks(char *err, size_t errlen)
     return rc_sink_open(chains, n, &ctx, err, errlen);
 }
 
+/* A cap above what the broker takes back is honoured only where the shim or
+ * the client retries (orderly, broadcasting); say so once. */
+static void say_broker_max(void)
+{
+    int cap = rc_rt.cfg.max_retries;
+    for (size_t i = 0; i < rc_rt.cfg.rules.n; i++)
+        if (rc_rt.cfg.rules.v[i].has_max_retries && rc_rt.cfg.rules.v[i].max_retries > cap)
+            cap = rc_rt.cfg.rules.v[i].max_retries;
+    if (cap > RC_BROKER_MAX_RECONSUME)
+        rc_log(RC_LOG_WARN, "a cap of %d retries is above the broker's %d reconsume times: a "
+               "clustering consumer's message is diverted at attempt %d, the last the broker "
+               "takes back", cap, RC_BROKER_MAX_RECONSUME, RC_BROKER_MAX_RECONSUME + 1);
+}
+
 static pthread_once_t first_once = PTHREAD_ONCE_INIT;
 
 static void first_registration(void)
@@ -94,6 +109,7 @@ static void first_registration(void)
     }
     if (rc_rt.cfg.stats_path[0])
         rc_stats_start_writer(rc_rt.cfg.stats_path, rc_rt.cfg.stats_interval_ms);
+    say_broker_max();
 }
 
 void rc_setup_first_registration(void)

@@ -337,3 +337,27 @@ def test_nothing_lost_when_killed_20_times(real_stack, tmp_path):
     note(f"e2e[{s.line}/{s.client_version}] at-least-once: {total} messages ({len(poison)} poison), "
          f"{kills} SIGKILLs: 0 lost, {sum(ok.values())} successful callbacks ({dup_ok} duplicates), "
          f"{sum(spooled.values())} records ({dup_spool} duplicates)")
+
+
+# Issue 13, item 10: a cap above the broker's own 16 reconsume times. Without
+# the fix, broker 5.3.3 rejected client 1.2.3's 17th send-back and the message
+# was lost (17 deliveries, no %DLQ%, no record). Now the 17th delivery is the
+# last: it is diverted, on every broker line and client.
+def test_cap_above_broker_max_diverts_at_the_last_attempt(real_stack, tmp_path):
+    s = real_stack
+    topic, group = s.unique("hi_t"), s.unique("hi_g")
+    s.prepare(topic, group)
+    c = Consumer(s, tmp_path / "c", "c", topic, group, env={"RECONSUME_MAX_RETRIES": "20"})
+    [(msgid, _)] = s.send(topic, [("TagP", "poison", "status:1")])
+    c.wait_for_key("poison", 17, timeout=120)
+    assert exits_cleanly(s, c, c.finish())
+    got = c.of("poison")
+    assert [int(d["reconsume"]) for d in got] == list(range(17))
+    (rec,) = c.spool
+    assert rec.h("Msg-Id") == msgid
+    assert rec.h("Diverted-Because") == "broker_max"
+    assert rec.int("Attempts") == 17
+    assert s.dlq_count(group) == 0
+    assert any("above the broker's 16 reconsume times" in line for line in c.err)
+    note(f"e2e[{s.line}/{s.client_version}] cap 20 above the broker's 16: 17 deliveries, "
+         f"diverted at attempt 17 (broker_max), %DLQ%=0, 0 lost")

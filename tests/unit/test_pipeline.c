@@ -188,6 +188,39 @@ static void client_count_is_the_attempt(void **state)
     assert_int_equal(stored_attempts, 4);
 }
 
+/* Clustering with a cap above the broker's 16: the delivery after the 16th
+ * send-back is the last the broker takes (issue 13, item 10). */
+static void cap_above_the_broker_diverts_at_its_last_attempt(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "20", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    struct fake_msg m = {"M11", "T1", 15};
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER); /* attempt 16: handed back */
+    m.reconsume_times = 16;
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS); /* attempt 17: diverted */
+    assert_int_equal(stores, 1);
+    assert_string_equal(stored_because, "broker_max");
+    assert_int_equal(stored_attempts, 17);
+}
+
+/* Orderly retries are the client's own: a cap of 20 is honoured. */
+static void orderly_cap_above_16_is_honoured(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "20", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, true);
+    fail_first = 1000;
+    struct fake_msg m = {"M12", "T1", 0};
+    for (int i = 1; i <= 20; i++)
+        assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(stores, 0);
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_string_equal(stored_because, "cap");
+    assert_int_equal(stored_attempts, 21);
+}
+
 /* A store that fails is never an acknowledgement. */
 static void failed_store_is_not_acknowledged(void **state)
 {
@@ -293,6 +326,8 @@ int main(void)
         cmocka_unit_test(success_passes_and_stores_nothing),
         cmocka_unit_test(cap_diverts_at_one_plus_n_then_acknowledges),
         cmocka_unit_test(client_count_is_the_attempt),
+        cmocka_unit_test(cap_above_the_broker_diverts_at_its_last_attempt),
+        cmocka_unit_test(orderly_cap_above_16_is_honoured),
         cmocka_unit_test(failed_store_is_not_acknowledged),
         cmocka_unit_test(non_retryable_status_diverts_at_once),
         cmocka_unit_test(broadcasting_retries_in_process),
