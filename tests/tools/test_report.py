@@ -14,8 +14,7 @@ conftest module would shadow when both directories are collected together.
 from __future__ import annotations
 
 import csv
-import importlib.machinery
-import importlib.util
+import importlib
 import json
 import math
 import os
@@ -31,6 +30,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "reconsume-report"
+PACKAGE = ROOT / "tools" / "report"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILD = ROOT / "build"
 SHIM = BUILD / "libreconsume.so"
@@ -46,12 +46,10 @@ SCRIPT = [f"id=M{i:02d} topic=Orders keys=k{i} body={'segv' if i == 7 else KINDS
 
 @pytest.fixture(scope="session")
 def tool():
-    loader = importlib.machinery.SourceFileLoader("reconsume_report", str(TOOL))
-    spec = importlib.util.spec_from_loader("reconsume_report", loader)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["reconsume_report"] = mod  # dataclasses look the module up
-    loader.exec_module(mod)
-    return mod
+    """The package behind the launcher (tools/report/reconsume_report), imported."""
+    if str(PACKAGE) not in sys.path:
+        sys.path.insert(0, str(PACKAGE))
+    return importlib.import_module("reconsume_report.figures")
 
 
 @pytest.fixture(scope="session")
