@@ -434,6 +434,132 @@ def test_a_file_that_is_not_reconsume_stats(report, tmp_path):
     assert "not a reconsume stats file" in r.stderr
 
 
+# --------------------------------------------- values and names (#13 item 7) ----
+
+SUCCESS_LINE = 'reconsume_deliveries_total{outcome="success"} 40'
+
+
+def with_line(tmp_path: Path, old: str, new: str, drop_type: str | None = None) -> Path:
+    """run_a.prom with one line changed (and optionally its TYPE line dropped)."""
+    text = A.read_text()
+    assert text.count(old + "\n") == 1, old
+    text = text.replace(old + "\n", new + "\n")
+    if drop_type:
+        text = "".join(l for l in text.splitlines(True) if not l.startswith(f"# TYPE {drop_type} "))
+    f = tmp_path / "edited.prom"
+    f.write_text(text)
+    return f
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l == text)
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("NaN", "a counter cannot be NaN"),
+    ("+Inf", "a counter cannot be +Inf"),
+    ("1e400", "out of range"),
+])
+def test_a_non_finite_counter_fails_check_and_the_report_says_so_in_one_line(report, tmp_path,
+                                                                               value, reason):
+    bad = f'reconsume_deliveries_total{{outcome="success"}} {value}'
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    n = line_of(f, bad)
+    r = report("--check", f)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.splitlines() == [r.stderr.rstrip("\n")], r.stderr        # one line
+    assert r.stderr.startswith(f"{f}:{n}: reconsume_deliveries_total: ") and reason in r.stderr
+    r = report(f)
+    assert "Traceback" not in r.stderr
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [f"reconsume-report: {r.stderr.split(': ', 1)[1].rstrip()}"]
+    assert f"{f}:{n}: " in r.stderr and reason in r.stderr
+
+
+@pytest.mark.parametrize("value", ["NaN", "+Inf", "-Inf", "-3"])
+def test_the_report_refuses_a_count_that_is_not_one_even_untyped(report, tmp_path, value):
+    """Without its TYPE line the family is untyped, where the format allows any
+    value (so --check passes it, as promtool does); the report reads it as a
+    count all the same and must say, in one line, that it is not one."""
+    bad = f'reconsume_deliveries_total{{outcome="success"}} {value}'
+    f = with_line(tmp_path, SUCCESS_LINE, bad, drop_type="reconsume_deliveries_total")
+    assert report("--check", f).returncode == 0
+    r = report(f)
+    assert "Traceback" not in r.stderr
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [
+        f"reconsume-report: {f}:{line_of(f, bad)}: reconsume_deliveries_total"
+        f"{{outcome=\"success\"}}: {value} is not a count (the report needs finite, "
+        "non-negative counts)"], r.stderr
+
+
+def test_the_report_never_raises_whatever_a_value_is(tool, tmp_path, capsys):
+    """Every sample of run_a, typed and untyped, set to each hostile value: the
+    report either works or returns 2 with an error, never an exception."""
+    cli = importlib.import_module("reconsume_report.cli")
+    lines = A.read_text().splitlines()
+    samples = [i for i, l in enumerate(lines) if l and not l.startswith("#")]
+    f = tmp_path / "x.prom"
+    for typed in (True, False):
+        for i in samples:
+            for value in ("NaN", "+Inf", "-Inf", "1e400", "-1", "-0", "1e-400"):
+                edited = list(lines)
+                edited[i] = edited[i].rsplit(" ", 1)[0] + " " + value
+                if not typed:
+                    edited = [l for l in edited if not l.startswith("# TYPE ")]
+                f.write_text("\n".join(edited) + "\n")
+                code = cli.main([str(f)])
+                out, err = capsys.readouterr()
+                assert code in (0, 2), (lines[i], value, typed)
+                if code == 2:
+                    assert out == "" and err.startswith("reconsume-report: "), (lines[i], value)
+
+
+@pytest.mark.parametrize("value", ["-0", "-1e-400", "-0.0"])
+def test_check_rejects_a_negative_counter_however_it_is_written(report, tmp_path, value):
+    bad = f'reconsume_deliveries_total{{outcome="success"}} {value}'
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    r = report("--check", f)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        f"{f}:{line_of(f, bad)}: reconsume_deliveries_total: a counter cannot be negative "
+        f"({value!r})"], r.stderr
+
+
+def test_check_rejects_unicode_digits_in_values(report, tmp_path):
+    bad = 'reconsume_deliveries_total{outcome="success"} \u0664\u0660'   # Arabic-Indic "40"
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    r = report("--check", f)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{f}:{line_of(f, bad)}: reconsume_deliveries_total: "
+                                     "invalid value '\u0664\u0660'"], r.stderr
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ('reconsume_deliveries_total{__outcome="success"} 40',
+     "label name '__outcome' is reserved (names starting with '__' are Prometheus's own)"),
+    ('reconsume_deliveries_total{__="success"} 40', "label name '__' is reserved"),
+    ('reconsume_deliveries_total{__name__="x"} 40', "label name '__name__' is reserved"),
+    ('reconsume_deliveries_total{out-come="success"} 40', "invalid label name 'out-come'"),
+    ('reconsume_deliveries_total{out:come="success"} 40', "invalid label name 'out:come'"),
+    ('reconsume_deliveries_total{1outcome="success"} 40', "invalid label name '1outcome'"),
+    ('reconsume_deliveries_total{outcom\u00e9="success"} 40', "invalid label name 'outcom\u00e9'"),
+    ('reconsume-deliveries_total{outcome="success"} 40', "invalid metric name"),
+    ('1reconsume_deliveries_total{outcome="success"} 40', "invalid metric name"),
+    ('reconsume_d\u00e9liveries_total{outcome="success"} 40', "invalid metric name"),
+])
+def test_check_holds_prometheus_naming_rules(report, tmp_path, bad, reason):
+    """Metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*
+    and no label name starting with '__' (reserved for Prometheus's internal use)."""
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    r = report("--check", f)
+    assert r.returncode == 1
+    errors = r.stderr.splitlines()
+    n = line_of(f, bad)
+    assert any(e.startswith(f"{f}:{n}: ") and reason in e for e in errors), r.stderr
+    assert all(e.startswith(f"{f}:{n}: ") or "reconsume_deliveries_total" in e for e in errors)
+
+
 # ---------------------------------------------------------------- chart ----
 
 def nonempty_series(csv_path: Path) -> set[str]:

@@ -13,6 +13,14 @@ class InputError(Exception):
         super().__init__("\n".join(lines))
         self.lines = list(lines)
 
+    @classmethod
+    def first_of(cls, problems, more="problems"):
+        """One line for several problems: the first, and how many others."""
+        line = problems[0]
+        if len(problems) > 1:
+            line += f" (and {len(problems) - 1} more {more})"
+        return cls([line])
+
 
 def show(s, n=40):
     """A short, quoted excerpt of untrusted text for an error message."""

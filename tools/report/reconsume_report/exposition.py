@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import InputError, read_bytes, show
-from .lines import (NAME_RE, TYPES, LineError, fmt_labels, parse_float, parse_sample_line,
-                    unescape_help)
+from .lines import (NAME_RE, TYPES, LineError, fmt_labels, not_a_count, out_of_range, parse_float,
+                    parse_sample_line, unescape_help)
 
 
 @dataclass
@@ -124,7 +124,7 @@ def parse_exposition(data: bytes, path: str):
                     fam.type, fam.type_line = t, lineno
                 continue
 
-            name, labels, value = parse_sample_line(stripped)
+            name, labels, value, written = parse_sample_line(stripped)
             famname, role = name, ""
             for suffix in ("_bucket", "_sum", "_count"):
                 base = name[: -len(suffix)]
@@ -148,10 +148,11 @@ def parse_exposition(data: bytes, path: str):
                 raise LineError(f"{name}: only {famname}_bucket may have an 'le' label")
             if fam.type == "summary" and not role and "quantile" not in labels:
                 raise LineError(f"{name}: a summary sample needs a 'quantile' label")
-            if fam.type == "counter" and (value < 0 or math.isnan(value)):
-                raise LineError(f"{name}: a counter cannot be {toks_value(value)}")
-            if role in ("bucket", "count") and (value < 0 or math.isnan(value)):
-                raise LineError(f"{name}: a {role} cannot be {toks_value(value)}")
+            what = "a counter" if fam.type == "counter" else \
+                f"a {role}" if role in ("bucket", "count") else None
+            why = what and not_a_count(value, written)
+            if why:
+                raise LineError(f"{name}: {what} cannot be {why}")
             key = (name, frozenset(labels.items()))
             if key in seen:
                 raise LineError(f"duplicate series {name}{fmt_labels(labels)} "
@@ -186,10 +187,6 @@ def parse_exposition(data: bytes, path: str):
     return Exposition(path, families, samples), errors
 
 
-def toks_value(v):
-    return "NaN" if math.isnan(v) else repr(v)
-
-
 def _check_histogram(fam, err):
     groups: dict[frozenset, dict] = {}
     for s in fam.samples:
@@ -197,7 +194,7 @@ def _check_histogram(fam, err):
         g = groups.setdefault(rest, {"buckets": [], "sum": None, "count": None, "line": s.line})
         if s.role == "bucket":
             le = parse_float(s.labels["le"].strip())
-            if le is None or math.isnan(le):
+            if le is None or math.isnan(le) or out_of_range(s.labels["le"].strip(), le):
                 err(s.line, f"{s.name}: invalid le value {show(s.labels['le'])}")
                 continue
             g["buckets"].append((le, s))

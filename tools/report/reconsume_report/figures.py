@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 
-from .errors import InputError
+from .errors import InputError, show
+from .lines import fmt_labels, fmt_value, not_a_count, parse_float
 
 OUTCOMES = ["success", "reconsume", "bad_status", "exception", "signal"]
 ACTIONS = ["reconsume", "status", "throw", "delay"]
@@ -25,6 +26,13 @@ COUNTERS = [
 LATENCY = "reconsume_callback_duration_seconds"
 ATTEMPTS = "reconsume_attempts"
 QUANTILES = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)]
+# The samples read as counts and as sums, whatever their TYPE: an untyped
+# family may hold any value (and --check passes it), a report cannot.
+COUNTS = {"reconsume_deliveries_total", "reconsume_injected_deliveries_total",
+          "reconsume_injected_faults_total", "reconsume_topic_deliveries_total",
+          *(m for _, m, _ in COUNTERS), *(h + s for h in (LATENCY, ATTEMPTS)
+                                         for s in ("_bucket", "_count"))}
+SUMS = {LATENCY + "_sum", ATTEMPTS + "_sum"}
 
 
 def num(v):
@@ -34,6 +42,27 @@ def num(v):
     if float(v).is_integer():
         return int(v)
     return v
+
+
+def check_values(expo):
+    """Every sample the report reads is a finite, non-negative number, and
+    every bucket it reads has a bound; InputError (one line) if not."""
+    problems = []
+    for s in expo.samples:
+        where = f"{expo.path}:{s.line}: {s.name}{fmt_labels(s.labels)}"
+        shown = fmt_value(s.value) if not math.isfinite(s.value) else f"{s.value:g}"
+        if s.name in COUNTS and not_a_count(s.value):
+            problems.append(f"{where}: {shown} is not a count "
+                            "(the report needs finite, non-negative counts)")
+        elif s.name in SUMS and not_a_count(s.value):
+            problems.append(f"{where}: {shown} is not a sum of durations or attempts "
+                            "(the report needs a finite, non-negative sum)")
+        elif s.name.endswith("_bucket") and s.name in COUNTS and set(s.labels) == {"le"}:
+            le = parse_float(s.labels["le"].strip())
+            if le is None or math.isnan(le):
+                problems.append(f"{where}: le={show(s.labels['le'])} is not a bucket bound")
+    if problems:
+        raise InputError.first_of(problems)
 
 
 def histogram_buckets(expo, name):
@@ -86,6 +115,7 @@ def figures(expo, label):
     if not expo.families.get("reconsume_deliveries_total"):
         raise InputError([f"{expo.path}: not a reconsume stats file "
                           "(no reconsume_deliveries_total)"])
+    check_values(expo)
     f = {"label": label, "file": expo.path}
     real = {o: num(expo.value("reconsume_deliveries_total", 0, outcome=o)) for o in OUTCOMES}
     inj = {o: num(expo.value("reconsume_injected_deliveries_total", 0, outcome=o)) for o in OUTCOMES}

@@ -7,15 +7,18 @@ reason; exposition.py adds the file and line number.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import show
 
 NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 LABEL_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# re.ASCII: \d alone would take any Unicode digit, and float() reads them too.
 FLOAT_RE = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z",
-                      re.IGNORECASE)
-INT_RE = re.compile(r"[+-]?\d+\Z")
+                      re.IGNORECASE | re.ASCII)
+INF_RE = re.compile(r"[+-]?inf(?:inity)?\Z", re.IGNORECASE)
+INT_RE = re.compile(r"[+-]?\d+\Z", re.ASCII)
 TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
 
 
@@ -29,6 +32,33 @@ def parse_float(tok):
     return float(tok)
 
 
+def out_of_range(tok, v):
+    """A number too large for a 64-bit float ('1e400'): float() makes it
+    infinite, Go's ParseFloat (Prometheus) rejects it."""
+    return math.isinf(v) and not INF_RE.match(tok)
+
+
+def not_a_count(v, tok=None):
+    """Why v cannot be a count (a counter, a bucket, a _count), or None:
+    counts are finite and never negative, not even -0 ('-0', '-1e-400')."""
+    if math.isnan(v) or math.isinf(v):
+        return fmt_value(v)
+    if v < 0:
+        return repr(v)
+    if math.copysign(1.0, v) < 0:
+        return f"negative ({show(tok)})" if tok is not None else "negative (-0)"
+    return None
+
+
+def fmt_value(v):
+    """A sample value as the text format writes it."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    return repr(v)
+
+
 def fmt_labels(labels):
     if not labels:
         return ""
@@ -38,7 +68,8 @@ def fmt_labels(labels):
 
 
 def parse_sample_line(line):
-    """name{labels} value [timestamp] -> (name, labels, value). Raises LineError."""
+    """name{labels} value [timestamp] -> (name, labels, value, value as written).
+    Raises LineError."""
     m = NAME_RE.match(line)
     tok = re.match(r"[^ \t{]*", line).group()
     if not m or m.end() != len(tok):
@@ -68,8 +99,9 @@ def parse_sample_line(line):
                 raise LineError(f"invalid label name {show(ltok)} "
                                 "(must match [a-zA-Z_][a-zA-Z0-9_]*)")
             lname = lm.group()
-            if lname == "__name__":
-                raise LineError("label name '__name__' is reserved")
+            if lname.startswith("__"):
+                raise LineError(f"label name {lname!r} is reserved (names starting with '__' "
+                                "are Prometheus's own)")
             if lname in labels:
                 raise LineError(f"duplicate label name {lname!r}")
             i = blanks(lm.end())
@@ -124,9 +156,12 @@ def parse_sample_line(line):
     v = parse_float(toks[0])
     if v is None:
         raise LineError(f"{name}: invalid value {show(toks[0])}")
+    if out_of_range(toks[0], v):
+        raise LineError(f"{name}: value {show(toks[0])} is out of range (beyond the largest "
+                        "64-bit float)")
     if len(toks) == 2 and not INT_RE.match(toks[1]):
         raise LineError(f"{name}: invalid timestamp {show(toks[1])} (an integer of milliseconds)")
-    return name, labels, v
+    return name, labels, v, toks[0]
 
 
 def unescape_help(text):
