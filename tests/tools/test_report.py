@@ -495,7 +495,7 @@ def test_the_report_refuses_a_count_that_is_not_one_even_untyped(report, tmp_pat
 
 def test_the_report_never_raises_whatever_a_value_is(tool, tmp_path, capsys):
     """Every sample of run_a, typed and untyped, set to each hostile value: the
-    report either works or returns 2 with an error, never an exception."""
+    report either works or returns 2 with one error line, never an exception."""
     cli = importlib.import_module("reconsume_report.cli")
     lines = A.read_text().splitlines()
     samples = [i for i, l in enumerate(lines) if l and not l.startswith("#")]
@@ -512,7 +512,7 @@ def test_the_report_never_raises_whatever_a_value_is(tool, tmp_path, capsys):
                 out, err = capsys.readouterr()
                 assert code in (0, 2), (lines[i], value, typed)
                 if code == 2:
-                    assert out == "" and err.startswith("reconsume-report: "), (lines[i], value)
+                    assert out == "" and len(err.splitlines()) == 1, (lines[i], value, err)
 
 
 @pytest.mark.parametrize("value", ["-0", "-1e-400", "-0.0"])
@@ -558,6 +558,41 @@ def test_check_holds_prometheus_naming_rules(report, tmp_path, bad, reason):
     n = line_of(f, bad)
     assert any(e.startswith(f"{f}:{n}: ") and reason in e for e in errors), r.stderr
     assert all(e.startswith(f"{f}:{n}: ") or "reconsume_deliveries_total" in e for e in errors)
+
+
+# ------------------------------------------- one error line (#14 section 3) ----
+
+PASSWD = "".join(f"user{i}:x:{1000 + i}:{1000 + i}:User {i}:/home/user{i}:/bin/sh\n"
+                 for i in range(25))
+
+
+def test_a_file_that_is_not_prometheus_text_is_one_error_line(report, tmp_path):
+    f = tmp_path / "passwd"
+    f.write_text(PASSWD)
+    assert len(report("--check", f).stderr.splitlines()) == 25   # --check lists every one
+    r = report(f)
+    assert (r.returncode, r.stdout) == (2, "")
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"reconsume-report: {f}:1: user0:x:1000:1000:User: invalid value ")
+    assert line.endswith(" (and 24 more problems; --check lists them all)")
+
+
+@pytest.mark.skipif(not Path("/etc/passwd").is_file(), reason="no /etc/passwd here")
+def test_etc_passwd_is_one_error_line(report):
+    r = report("/etc/passwd")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("reconsume-report: /etc/passwd:")
+
+
+def test_a_csv_with_many_bad_rows_is_one_error_line(report, tmp_path):
+    f = tmp_path / "s.prom.csv"
+    f.write_text(",".join(["unix_ms", *SERIES]) + "\n" + "x,y\n" * 9)
+    r = report(f, "--svg", tmp_path / "o.svg")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        f"reconsume-report: {f}:2: expected 9 unsigned integers, got 'x,y' "
+        "(and 8 more bad rows)"], r.stderr
 
 
 # ---------------------------------------------------------------- chart ----

@@ -229,7 +229,7 @@ def _check_histogram(fam, err):
 def load_exposition(path):
     data = read_bytes(path)
     expo, errors = parse_exposition(data, "<stdin>" if path == "-" else path)
-    if errors:
-        raise InputError(errors)
+    if errors:   # all of them are for --check; a report needs one line
+        raise InputError.first_of(errors, "problems; --check lists them all")
     return expo
 

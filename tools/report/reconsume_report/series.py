@@ -45,7 +45,7 @@ def load_csv(path, label):
             continue
         rows.append([int(c) for c in cells])
     if errors:
-        raise InputError(errors)
+        raise InputError.first_of(errors, "bad rows")
     if not rows:
         raise InputError([f"{path}: no data rows"])
     t0 = min(r[0] for r in rows)
