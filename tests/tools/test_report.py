@@ -595,6 +595,30 @@ def test_a_csv_with_many_bad_rows_is_one_error_line(report, tmp_path):
         "(and 8 more bad rows)"], r.stderr
 
 
+NOTE = "  p50, p90, p99: estimated from the histogram buckets (as Prometheus's histogram_quantile)"
+
+
+def test_the_percentiles_are_said_to_be_estimates_from_the_buckets(report):
+    for args, rows in (([A], ["p50", "p90", "p99"]), ([A, B], ["calls", "mean", "p50", "p90", "p99"])):
+        text = report(*args).stdout
+        lines = text.splitlines()
+        start = next(i for i, l in enumerate(lines) if l.startswith("Callback latency"))
+        end = lines.index("", start)
+        block = lines[start + 1:end]
+        assert block[-1] == NOTE, text                      # right under the figures
+        assert [re.split(r"\s{2,}", l.strip())[0] for l in block[:-1]][-len(rows):] == rows
+    doc = json.loads(report(A, "--json").stdout)
+    assert doc["runs"][0]["latency"]["quantiles_estimated_from"] == "histogram buckets"
+
+
+def test_no_estimate_note_without_calls(report, tmp_path):
+    f = tmp_path / "none.prom"
+    f.write_text("# TYPE reconsume_deliveries_total counter\n"
+                 'reconsume_deliveries_total{outcome="success"} 0\n')
+    text = report(f).stdout
+    assert "Callback latency: no calls\n" in text and "estimated" not in text
+
+
 # ---------------------------------------------------------------- chart ----
 
 def nonempty_series(csv_path: Path) -> set[str]:

@@ -146,7 +146,7 @@ def figures(expo, label):
                         "mean_seconds": total / count if count else None,
                         "buckets": [{"le": num(le) if le != math.inf else "+Inf", "count": num(c)}
                                     for le, c in lat],
-                        "quantiles": qs}
+                        "quantiles": qs, "quantiles_estimated_from": "histogram buckets"}
     else:
         f["latency"] = None
     att = histogram_buckets(expo, ATTEMPTS)

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from .figures import ACTIONS, COUNTERS, OUTCOMES, QUANTILES, num
 
+# Under the latency figures: they are not measured percentiles.
+ESTIMATE_NOTE = ("  " + ", ".join(k for k, _ in QUANTILES) +
+                 ": estimated from the histogram buckets (as Prometheus's histogram_quantile)")
+
 
 def shown(name):
     """A group or topic name for a table: backslash and control bytes escaped."""
@@ -108,6 +112,7 @@ def render_one(f):
         L.append(f"Callback latency: {fmt_count(lat['count'])} calls, "
                  f"mean {fmt_seconds(lat['mean_seconds'])}")
         L += table([[k, fmt_quantile(lat["quantiles"][k])] for k, _ in QUANTILES])
+        L.append(ESTIMATE_NOTE)
     else:
         L.append("Callback latency: no calls")
     L.append("")
@@ -207,6 +212,8 @@ def render_two(fa, fb):
         if sec is not None:
             L.append(sec)
             L.extend(table(block, ["", "A", "B", "B - A"]))
+            if sec == "Callback latency" and (fa["latency"] or fb["latency"]):
+                L.append(ESTIMATE_NOTE)
             L.append("")
 
     for s, r, a, b, d, _, _ in rows:
