@@ -701,6 +701,80 @@ def test_svg_of_the_real_shims_series(report, shim_stats, tmp_path):
     assert ("injected", "run-1") in want and ("injected", "run-0") not in want
 
 
+HEADER = "unix_ms," + ",".join(SERIES) + "\n"
+
+
+def svg_texts(path: Path) -> str:
+    root, _ = polylines(path)
+    return " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+
+
+@pytest.mark.parametrize("rows, kind", [
+    (["1700000000000,25,2,0,0,0,0,1,0"], "one write"),
+    (["1700000000000,25,2,0,0,0,0,1,0", "1700000000002,25,2,0,0,0,0,1,0"], "no change"),
+], ids=["one-write", "destroy-and-exit"])
+def test_rate_chart_of_a_run_written_only_at_its_end_says_what_it_can(report, tmp_path, rows, kind):
+    """#14: '--chart rate' said 'no deliveries recorded' when 25 were."""
+    f = tmp_path / "end.prom.csv"
+    f.write_text(HEADER + "".join(r + "\n" for r in rows))
+    out = tmp_path / "r.svg"
+    r = report(f, "--svg", out, "--chart", "rate")
+    assert r.returncode == 0, r.stderr
+    texts = svg_texts(out)
+    assert "no deliveries recorded" not in texts
+    assert "success 25, reconsume 2, diverted 1" in texts          # the totals
+    if kind == "one write":
+        assert "a rate needs at least two writes" in texts
+    else:
+        assert "all before its first write" in texts and "every rate is 0" in texts
+
+
+def test_cumulative_chart_of_a_single_write_shows_its_counts(report, tmp_path):
+    f = tmp_path / "one.prom.csv"
+    f.write_text(HEADER + "1700000000000,25,2,0,0,0,0,1,0\n")
+    out = tmp_path / "c.svg"
+    assert report(f, "--svg", out).returncode == 0
+    root, pls = polylines(out)
+    axes = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "axes")
+    zero = float(next(iter(axes)).get("y1"))          # the x axis: a count of 0
+    ys = {series_of(p)[0]: float(p.get("points").split(",")[1]) for p in pls}
+    assert set(ys) == {"success", "reconsume", "diverted"}
+    assert ys["success"] < ys["reconsume"] < ys["diverted"] < zero   # 25 > 2 > 1 > 0
+    texts = svg_texts(out)
+    assert "success 25, reconsume 2, diverted 1" in texts
+    assert "a line over time needs at least two writes" in texts
+    values = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "value"]
+    assert sorted(values) == ["1", "2", "25"]                     # each mark is labelled
+
+
+def test_rate_chart_of_nothing_recorded_still_says_so(report, tmp_path):
+    f = tmp_path / "zero.prom.csv"
+    f.write_text(HEADER + "1700000000000,0,0,0,0,0,0,0,0\n1700000001000,0,0,0,0,0,0,0,0\n")
+    out = tmp_path / "z.svg"
+    assert report(f, "--svg", out, "--chart", "rate").returncode == 0
+    texts = svg_texts(out)
+    assert "no deliveries recorded" in texts and "needs at least" not in texts
+
+
+def test_rate_chart_of_the_real_shim_writing_only_at_the_end(report, tmp_path):
+    """The shim with an interval longer than the run: whatever it writes, a
+    chart of a run that recorded deliveries never says that none were."""
+    _build()
+    stats = _run_consumer(tmp_path, "end", {"RECONSUME_STATS_INTERVAL_MS": "600000"})
+    csv_path = Path(str(stats) + ".csv")
+    assert nonempty_series(csv_path)                    # deliveries were recorded
+    success = val(read_prom(stats), "reconsume_deliveries_total", outcome="success")
+    for mode in ("rate", "cumulative"):
+        out = tmp_path / f"{mode}.svg"
+        r = report(stats, "--svg", out, "--chart", mode)
+        assert r.returncode == 0, r.stderr
+        root, pls = polylines(out)
+        texts = svg_texts(out)
+        assert "no deliveries recorded" not in texts
+        if mode == "rate" and not pls:
+            assert f"success {success}" in texts
+
+
 @pytest.mark.parametrize("content, message", [
     ("", "empty"),
     ("unix_ms,success\n1,2\n", ":1: expected the header"),

@@ -37,13 +37,37 @@ def fmt_tick(v):
     return f"{v:g}" if abs(v) < 1e6 else f"{v:.2g}"
 
 
+def run_note(s, mode):
+    """What the chart cannot show of a run that recorded deliveries: all its
+    writes at one time (no line, no rate), or no change between its writes
+    (all came before the first one: flat lines, rates of 0). Two lines of
+    text (the totals, the reason), or None."""
+    totals = ", ".join(f"{k} {s.values[k][-1]}" for k in SERIES if s.values[k][-1])
+    if not totals:
+        return None
+    n = len(s.t)
+    if len(set(s.t)) < 2:
+        need = "a rate" if mode == "rate" else "a line over time"
+        where = "in its one write" if n == 1 else f"in {n} writes at the same time"
+        return totals, f"{where}: {need} needs at least two writes"
+    if all(len(set(v)) == 1 for v in s.values.values()):
+        then = "so every rate is 0" if mode == "rate" else "so the lines are flat"
+        return totals, (f"all before its first write (no change over its {n} writes, "
+                        f"{fmt_tick(s.t[-1])} s), {then}")
+    return None
+
+
 def render_svg(runs: list, mode: str) -> str:
     W, H = 860, 480
     ml, mr, mt, mb = 80, 200, 50, 60
     pw, ph = W - ml - mr, H - mt - mb
     drawn = []  # (run index, run, series name, xs, ys)
     empty = []
+    notes = []  # (run index, totals, reason)
     for ri, s in enumerate(runs):
+        note = run_note(s, mode)
+        if note:
+            notes.append((ri, *note))
         if mode == "rate":
             xs, vals = to_rates(s)
         else:
@@ -107,6 +131,9 @@ def render_svg(runs: list, mode: str) -> str:
         if len(xs) < 3:  # too few points for a visible line: mark them
             for x, y in zip(xs, ys):
                 o.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="3" fill="{COLORS[name]}"/>')
+        if len(set(xs)) == 1:  # one moment: say its count beside the mark
+            o.append(f'<text class="value" x="{X(xs[-1]) + 6:.1f}" y="{Y(ys[-1]) + 4:.1f}" '
+                     f'font-size="10" fill="{COLORS[name]}">{fmt_tick(ys[-1])}</text>')
     o.append("</g>")
     # legend
     lx, ly = ml + pw + 20, mt + 4
@@ -132,7 +159,18 @@ def render_svg(runs: list, mode: str) -> str:
             o.append(f'<text x="{lx + 10}" y="{y + 24 + j * 13}" font-size="10" fill="#555">'
                      f"{n}</text>")
     o.append("</g>")
-    if not drawn:
+    if notes:  # in the middle when no line is drawn, else at the top left
+        middle = all(len(set(d[3])) == 1 for d in drawn)
+        x, anchor = (ml + pw / 2, "middle") if middle else (ml + 8, "start")
+        y = mt + ph / 2 - 14 * len(notes) if middle else mt + 14
+        o.append(f'<g class="notes" font-size="11" fill="#555" text-anchor="{anchor}">')
+        for ri, totals, reason in notes:
+            who = f"{'AB'[ri]}: " if len(runs) > 1 else ""
+            o.append(f'<text x="{x:.1f}" y="{y:.1f}">{xml_escape(who + totals)}</text>')
+            o.append(f'<text x="{x:.1f}" y="{y + 14:.1f}">{xml_escape(reason)}</text>')
+            y += 32
+        o.append("</g>")
+    elif not drawn:
         o.append(f'<text x="{ml + pw / 2:.1f}" y="{mt + ph / 2:.1f}" text-anchor="middle" '
                  'fill="#555">no deliveries recorded</text>')
     o.append("</svg>")
