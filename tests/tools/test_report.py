@@ -167,6 +167,26 @@ def bad_expectations(path: Path):
     return [(int(m[1]), m[2]) for m in expects], verdict
 
 
+# ------------------------------------------------------------- launcher ----
+
+def test_the_launcher_finds_its_package_through_a_symlink(tmp_path):
+    link = tmp_path / "reconsume-report"
+    link.symlink_to(TOOL)
+    r = subprocess.run([str(link), str(A)], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout.startswith("reconsume report: run_a.prom\n")
+
+
+def test_the_launcher_without_its_package_says_so_in_one_line(tmp_path):
+    alone = tmp_path / "reconsume-report"
+    shutil.copy(TOOL, alone)
+    r = subprocess.run([str(alone), str(A)], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (f"reconsume-report: the package reconsume_report is not in "
+                        f"'{tmp_path / 'report'}' (a broken install?)\n")
+
+
 # -------------------------------------------------------------- one run ----
 
 def check_table_against_file(text: str, path: Path):
