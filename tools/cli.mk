@@ -49,7 +49,13 @@ install: $(B)/libreconsume.so $(B)/reconsume $(CLI_MAN)
 	    $(DESTDIR)$(MANDIR)/man7
 	$(INSTALL) -m 0644 $(B)/libreconsume.so $(DESTDIR)$(LIBDIR)/libreconsume.so
 	$(INSTALL) -m 0755 $(B)/install/reconsume $(DESTDIR)$(BINDIR)/reconsume
-	$(INSTALL) -m 0755 tools/reconsume-report $(DESTDIR)$(BINDIR)/reconsume-report
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report
+	$(INSTALL) -m 0644 tools/report/reconsume_report/*.py \
+	    $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report/
+	sed 's|^PACKAGE_DIR = "".*|PACKAGE_DIR = "$(LIBDIR)/reconsume/report"|' \
+	    tools/reconsume-report > $(B)/install/reconsume-report
+	grep -q '^PACKAGE_DIR = "$(LIBDIR)/reconsume/report"$$' $(B)/install/reconsume-report
+	$(INSTALL) -m 0755 $(B)/install/reconsume-report $(DESTDIR)$(BINDIR)/reconsume-report
 	if [ -f $(B)/reconsume-spool ]; then \
 	    $(INSTALL) -m 0755 $(B)/reconsume-spool $(DESTDIR)$(BINDIR)/reconsume-spool; fi
 	$(INSTALL) -m 0644 man/reconsume.1 $(DESTDIR)$(MANDIR)/man1/reconsume.1
@@ -59,5 +65,9 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libreconsume.so $(DESTDIR)$(BINDIR)/reconsume \
 	    $(DESTDIR)$(BINDIR)/reconsume-report $(DESTDIR)$(BINDIR)/reconsume-spool \
 	    $(DESTDIR)$(MANDIR)/man1/reconsume.1 $(DESTDIR)$(MANDIR)/man7/reconsume.7
+	rm -f $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report/*.py
+	rm -rf $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report/__pycache__
+	rmdir $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report \
+	    $(DESTDIR)$(LIBDIR)/reconsume/report $(DESTDIR)$(LIBDIR)/reconsume 2>/dev/null || true
 
 -include $(CLI_OBJ:.o=.d)

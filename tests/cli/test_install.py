@@ -34,6 +34,12 @@ def test_staged_install_puts_every_file_in_place(staged):
     assert oct((staged / "usr/lib/libreconsume.so").stat().st_mode & 0o777) == "0o644"
     if (ROOT / "build" / "reconsume-spool").exists():
         assert (staged / "usr/bin/reconsume-spool").is_file()
+    # The report tool's package, and the launcher naming where it will be.
+    modules = sorted(p.name for p in (ROOT / "tools/report/reconsume_report").glob("*.py"))
+    pkg = staged / "usr/lib/reconsume/report/reconsume_report"
+    assert sorted(p.name for p in pkg.glob("*.py")) == modules
+    launcher = (staged / "usr/bin/reconsume-report").read_text()
+    assert '\nPACKAGE_DIR = "/usr/lib/reconsume/report"\n' in launcher
 
 
 def test_staged_command_names_the_installed_path(staged):
@@ -87,9 +93,15 @@ def test_installed_command_finds_the_installed_library_without_any_variable(tmp_
     # The installed report tool runs from its new place.
     rep = subprocess.run([str(prefix / "bin/reconsume-report"), "--help"], capture_output=True)
     assert rep.returncode == 0
+    run_a = ROOT / "tests/tools/fixtures/run_a.prom"
+    tree = subprocess.run([str(ROOT / "tools/reconsume-report"), str(run_a)], capture_output=True)
+    rep = subprocess.run([str(prefix / "bin/reconsume-report"), str(run_a)], capture_output=True,
+                         cwd=tmp_path)
+    assert (rep.returncode, rep.stdout, rep.stderr) == (0, tree.stdout, b"")
     install("uninstall", f"PREFIX={prefix}")
     for f in FILES:
         assert not (prefix / f).exists(), f
+    assert not (prefix / "lib/reconsume").exists()   # the report's package, __pycache__ too
 
 
 def test_custom_dirs_and_uninstall(tmp_path):

@@ -14,8 +14,7 @@ conftest module would shadow when both directories are collected together.
 from __future__ import annotations
 
 import csv
-import importlib.machinery
-import importlib.util
+import importlib
 import json
 import math
 import os
@@ -31,6 +30,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "reconsume-report"
+PACKAGE = ROOT / "tools" / "report"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILD = ROOT / "build"
 SHIM = BUILD / "libreconsume.so"
@@ -46,12 +46,10 @@ SCRIPT = [f"id=M{i:02d} topic=Orders keys=k{i} body={'segv' if i == 7 else KINDS
 
 @pytest.fixture(scope="session")
 def tool():
-    loader = importlib.machinery.SourceFileLoader("reconsume_report", str(TOOL))
-    spec = importlib.util.spec_from_loader("reconsume_report", loader)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["reconsume_report"] = mod  # dataclasses look the module up
-    loader.exec_module(mod)
-    return mod
+    """The package behind the launcher (tools/report/reconsume_report), imported."""
+    if str(PACKAGE) not in sys.path:
+        sys.path.insert(0, str(PACKAGE))
+    return importlib.import_module("reconsume_report.figures")
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +165,26 @@ def bad_expectations(path: Path):
     expects = [re.match(r"# expect: (\d+): (.*)", l) for l in head if l.startswith("# expect:")]
     verdict = next(l for l in head if l.startswith("# promtool 2.42:")).split(": ", 1)[1]
     return [(int(m[1]), m[2]) for m in expects], verdict
+
+
+# ------------------------------------------------------------- launcher ----
+
+def test_the_launcher_finds_its_package_through_a_symlink(tmp_path):
+    link = tmp_path / "reconsume-report"
+    link.symlink_to(TOOL)
+    r = subprocess.run([str(link), str(A)], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout.startswith("reconsume report: run_a.prom\n")
+
+
+def test_the_launcher_without_its_package_says_so_in_one_line(tmp_path):
+    alone = tmp_path / "reconsume-report"
+    shutil.copy(TOOL, alone)
+    r = subprocess.run([str(alone), str(A)], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (f"reconsume-report: the package reconsume_report is not in "
+                        f"'{tmp_path / 'report'}' (a broken install?)\n")
 
 
 # -------------------------------------------------------------- one run ----
@@ -436,6 +454,191 @@ def test_a_file_that_is_not_reconsume_stats(report, tmp_path):
     assert "not a reconsume stats file" in r.stderr
 
 
+# --------------------------------------------- values and names (#13 item 7) ----
+
+SUCCESS_LINE = 'reconsume_deliveries_total{outcome="success"} 40'
+
+
+def with_line(tmp_path: Path, old: str, new: str, drop_type: str | None = None) -> Path:
+    """run_a.prom with one line changed (and optionally its TYPE line dropped)."""
+    text = A.read_text()
+    assert text.count(old + "\n") == 1, old
+    text = text.replace(old + "\n", new + "\n")
+    if drop_type:
+        text = "".join(l for l in text.splitlines(True) if not l.startswith(f"# TYPE {drop_type} "))
+    f = tmp_path / "edited.prom"
+    f.write_text(text)
+    return f
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l == text)
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("NaN", "a counter cannot be NaN"),
+    ("+Inf", "a counter cannot be +Inf"),
+    ("1e400", "out of range"),
+])
+def test_a_non_finite_counter_fails_check_and_the_report_says_so_in_one_line(report, tmp_path,
+                                                                               value, reason):
+    bad = f'reconsume_deliveries_total{{outcome="success"}} {value}'
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    n = line_of(f, bad)
+    r = report("--check", f)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.splitlines() == [r.stderr.rstrip("\n")], r.stderr        # one line
+    assert r.stderr.startswith(f"{f}:{n}: reconsume_deliveries_total: ") and reason in r.stderr
+    r = report(f)
+    assert "Traceback" not in r.stderr
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [f"reconsume-report: {r.stderr.split(': ', 1)[1].rstrip()}"]
+    assert f"{f}:{n}: " in r.stderr and reason in r.stderr
+
+
+@pytest.mark.parametrize("value", ["NaN", "+Inf", "-Inf", "-3"])
+def test_the_report_refuses_a_count_that_is_not_one_even_untyped(report, tmp_path, value):
+    """Without its TYPE line the family is untyped, where the format allows any
+    value (so --check passes it, as promtool does); the report reads it as a
+    count all the same and must say, in one line, that it is not one."""
+    bad = f'reconsume_deliveries_total{{outcome="success"}} {value}'
+    f = with_line(tmp_path, SUCCESS_LINE, bad, drop_type="reconsume_deliveries_total")
+    assert report("--check", f).returncode == 0
+    r = report(f)
+    assert "Traceback" not in r.stderr
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr.splitlines() == [
+        f"reconsume-report: {f}:{line_of(f, bad)}: reconsume_deliveries_total"
+        f"{{outcome=\"success\"}}: {value} is not a count (the report needs finite, "
+        "non-negative counts)"], r.stderr
+
+
+def test_the_report_never_raises_whatever_a_value_is(tool, tmp_path, capsys):
+    """Every sample of run_a, typed and untyped, set to each hostile value: the
+    report either works or returns 2 with one error line, never an exception."""
+    cli = importlib.import_module("reconsume_report.cli")
+    lines = A.read_text().splitlines()
+    samples = [i for i, l in enumerate(lines) if l and not l.startswith("#")]
+    f = tmp_path / "x.prom"
+    for typed in (True, False):
+        for i in samples:
+            for value in ("NaN", "+Inf", "-Inf", "1e400", "-1", "-0", "1e-400"):
+                edited = list(lines)
+                edited[i] = edited[i].rsplit(" ", 1)[0] + " " + value
+                if not typed:
+                    edited = [l for l in edited if not l.startswith("# TYPE ")]
+                f.write_text("\n".join(edited) + "\n")
+                code = cli.main([str(f)])
+                out, err = capsys.readouterr()
+                assert code in (0, 2), (lines[i], value, typed)
+                if code == 2:
+                    assert out == "" and len(err.splitlines()) == 1, (lines[i], value, err)
+
+
+@pytest.mark.parametrize("value", ["-0", "-1e-400", "-0.0"])
+def test_check_rejects_a_negative_counter_however_it_is_written(report, tmp_path, value):
+    bad = f'reconsume_deliveries_total{{outcome="success"}} {value}'
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    r = report("--check", f)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        f"{f}:{line_of(f, bad)}: reconsume_deliveries_total: a counter cannot be negative "
+        f"({value!r})"], r.stderr
+
+
+def test_check_rejects_unicode_digits_in_values(report, tmp_path):
+    bad = 'reconsume_deliveries_total{outcome="success"} \u0664\u0660'   # Arabic-Indic "40"
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    r = report("--check", f)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"{f}:{line_of(f, bad)}: reconsume_deliveries_total: "
+                                     "invalid value '\u0664\u0660'"], r.stderr
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ('reconsume_deliveries_total{__outcome="success"} 40',
+     "label name '__outcome' is reserved (names starting with '__' are Prometheus's own)"),
+    ('reconsume_deliveries_total{__="success"} 40', "label name '__' is reserved"),
+    ('reconsume_deliveries_total{__name__="x"} 40', "label name '__name__' is reserved"),
+    ('reconsume_deliveries_total{out-come="success"} 40', "invalid label name 'out-come'"),
+    ('reconsume_deliveries_total{out:come="success"} 40', "invalid label name 'out:come'"),
+    ('reconsume_deliveries_total{1outcome="success"} 40', "invalid label name '1outcome'"),
+    ('reconsume_deliveries_total{outcom\u00e9="success"} 40', "invalid label name 'outcom\u00e9'"),
+    ('reconsume-deliveries_total{outcome="success"} 40', "invalid metric name"),
+    ('1reconsume_deliveries_total{outcome="success"} 40', "invalid metric name"),
+    ('reconsume_d\u00e9liveries_total{outcome="success"} 40', "invalid metric name"),
+])
+def test_check_holds_prometheus_naming_rules(report, tmp_path, bad, reason):
+    """Metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*
+    and no label name starting with '__' (reserved for Prometheus's internal use)."""
+    f = with_line(tmp_path, SUCCESS_LINE, bad)
+    r = report("--check", f)
+    assert r.returncode == 1
+    errors = r.stderr.splitlines()
+    n = line_of(f, bad)
+    assert any(e.startswith(f"{f}:{n}: ") and reason in e for e in errors), r.stderr
+    assert all(e.startswith(f"{f}:{n}: ") or "reconsume_deliveries_total" in e for e in errors)
+
+
+# ------------------------------------------- one error line (#14 section 3) ----
+
+PASSWD = "".join(f"user{i}:x:{1000 + i}:{1000 + i}:User {i}:/home/user{i}:/bin/sh\n"
+                 for i in range(25))
+
+
+def test_a_file_that_is_not_prometheus_text_is_one_error_line(report, tmp_path):
+    f = tmp_path / "passwd"
+    f.write_text(PASSWD)
+    assert len(report("--check", f).stderr.splitlines()) == 25   # --check lists every one
+    r = report(f)
+    assert (r.returncode, r.stdout) == (2, "")
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"reconsume-report: {f}:1: user0:x:1000:1000:User: invalid value ")
+    assert line.endswith(" (and 24 more problems; --check lists them all)")
+
+
+@pytest.mark.skipif(not Path("/etc/passwd").is_file(), reason="no /etc/passwd here")
+def test_etc_passwd_is_one_error_line(report):
+    r = report("/etc/passwd")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("reconsume-report: /etc/passwd:")
+
+
+def test_a_csv_with_many_bad_rows_is_one_error_line(report, tmp_path):
+    f = tmp_path / "s.prom.csv"
+    f.write_text(",".join(["unix_ms", *SERIES]) + "\n" + "x,y\n" * 9)
+    r = report(f, "--svg", tmp_path / "o.svg")
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        f"reconsume-report: {f}:2: expected 9 unsigned integers, got 'x,y' "
+        "(and 8 more bad rows)"], r.stderr
+
+
+NOTE = "  p50, p90, p99: estimated from the histogram buckets (as Prometheus's histogram_quantile)"
+
+
+def test_the_percentiles_are_said_to_be_estimates_from_the_buckets(report):
+    for args, rows in (([A], ["p50", "p90", "p99"]), ([A, B], ["calls", "mean", "p50", "p90", "p99"])):
+        text = report(*args).stdout
+        lines = text.splitlines()
+        start = next(i for i, l in enumerate(lines) if l.startswith("Callback latency"))
+        end = lines.index("", start)
+        block = lines[start + 1:end]
+        assert block[-1] == NOTE, text                      # right under the figures
+        assert [re.split(r"\s{2,}", l.strip())[0] for l in block[:-1]][-len(rows):] == rows
+    doc = json.loads(report(A, "--json").stdout)
+    assert doc["runs"][0]["latency"]["quantiles_estimated_from"] == "histogram buckets"
+
+
+def test_no_estimate_note_without_calls(report, tmp_path):
+    f = tmp_path / "none.prom"
+    f.write_text("# TYPE reconsume_deliveries_total counter\n"
+                 'reconsume_deliveries_total{outcome="success"} 0\n')
+    text = report(f).stdout
+    assert "Callback latency: no calls\n" in text and "estimated" not in text
+
+
 # ---------------------------------------------------------------- chart ----
 
 def nonempty_series(csv_path: Path) -> set[str]:
@@ -516,6 +719,80 @@ def test_svg_of_the_real_shims_series(report, shim_stats, tmp_path):
            [(s, "run-1") for s in nonempty_series(Path(str(shim_stats["inj"]) + ".csv"))]
     assert sorted(series_of(p) for p in pls) == sorted(want)
     assert ("injected", "run-1") in want and ("injected", "run-0") not in want
+
+
+HEADER = "unix_ms," + ",".join(SERIES) + "\n"
+
+
+def svg_texts(path: Path) -> str:
+    root, _ = polylines(path)
+    return " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+
+
+@pytest.mark.parametrize("rows, kind", [
+    (["1700000000000,25,2,0,0,0,0,1,0"], "one write"),
+    (["1700000000000,25,2,0,0,0,0,1,0", "1700000000002,25,2,0,0,0,0,1,0"], "no change"),
+], ids=["one-write", "destroy-and-exit"])
+def test_rate_chart_of_a_run_written_only_at_its_end_says_what_it_can(report, tmp_path, rows, kind):
+    """#14: '--chart rate' said 'no deliveries recorded' when 25 were."""
+    f = tmp_path / "end.prom.csv"
+    f.write_text(HEADER + "".join(r + "\n" for r in rows))
+    out = tmp_path / "r.svg"
+    r = report(f, "--svg", out, "--chart", "rate")
+    assert r.returncode == 0, r.stderr
+    texts = svg_texts(out)
+    assert "no deliveries recorded" not in texts
+    assert "success 25, reconsume 2, diverted 1" in texts          # the totals
+    if kind == "one write":
+        assert "a rate needs at least two writes" in texts
+    else:
+        assert "all before its first write" in texts and "every rate is 0" in texts
+
+
+def test_cumulative_chart_of_a_single_write_shows_its_counts(report, tmp_path):
+    f = tmp_path / "one.prom.csv"
+    f.write_text(HEADER + "1700000000000,25,2,0,0,0,0,1,0\n")
+    out = tmp_path / "c.svg"
+    assert report(f, "--svg", out).returncode == 0
+    root, pls = polylines(out)
+    axes = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "axes")
+    zero = float(next(iter(axes)).get("y1"))          # the x axis: a count of 0
+    ys = {series_of(p)[0]: float(p.get("points").split(",")[1]) for p in pls}
+    assert set(ys) == {"success", "reconsume", "diverted"}
+    assert ys["success"] < ys["reconsume"] < ys["diverted"] < zero   # 25 > 2 > 1 > 0
+    texts = svg_texts(out)
+    assert "success 25, reconsume 2, diverted 1" in texts
+    assert "a line over time needs at least two writes" in texts
+    values = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "value"]
+    assert sorted(values) == ["1", "2", "25"]                     # each mark is labelled
+
+
+def test_rate_chart_of_nothing_recorded_still_says_so(report, tmp_path):
+    f = tmp_path / "zero.prom.csv"
+    f.write_text(HEADER + "1700000000000,0,0,0,0,0,0,0,0\n1700000001000,0,0,0,0,0,0,0,0\n")
+    out = tmp_path / "z.svg"
+    assert report(f, "--svg", out, "--chart", "rate").returncode == 0
+    texts = svg_texts(out)
+    assert "no deliveries recorded" in texts and "needs at least" not in texts
+
+
+def test_rate_chart_of_the_real_shim_writing_only_at_the_end(report, tmp_path):
+    """The shim with an interval longer than the run: whatever it writes, a
+    chart of a run that recorded deliveries never says that none were."""
+    _build()
+    stats = _run_consumer(tmp_path, "end", {"RECONSUME_STATS_INTERVAL_MS": "600000"})
+    csv_path = Path(str(stats) + ".csv")
+    assert nonempty_series(csv_path)                    # deliveries were recorded
+    success = val(read_prom(stats), "reconsume_deliveries_total", outcome="success")
+    for mode in ("rate", "cumulative"):
+        out = tmp_path / f"{mode}.svg"
+        r = report(stats, "--svg", out, "--chart", mode)
+        assert r.returncode == 0, r.stderr
+        root, pls = polylines(out)
+        texts = svg_texts(out)
+        assert "no deliveries recorded" not in texts
+        if mode == "rate" and not pls:
+            assert f"success {success}" in texts
 
 
 @pytest.mark.parametrize("content, message", [
