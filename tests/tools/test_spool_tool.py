@@ -207,3 +207,34 @@ def test_purge_choices(spool):
     r = tool("purge", "--spool", spool, "--all", "--json", check=0)
     assert len(json.loads(r.stdout)) == 1
     tool("purge", "--spool", spool, "--from-topic", "P", "--namesrv", "x", check=2)
+
+
+def test_symlinked_subdirectories_are_refused(spool, tmp_path):
+    """Issue 13 item 5: a spool whose replayed/ (or new/) is a symlink is
+    refused whole; nothing outside the spool is listed, moved or removed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    record = sorted((spool / "new").iterdir())[0]
+    victim = outside / "1700000000000.1_0.VICT.rec"
+    victim.write_bytes(record.read_bytes())
+    (spool / "replayed").symlink_to(outside)
+    for args in (["list", "--replayed"], ["list", "--replayed", "--json"], ["purge", "--replayed"],
+                 ["purge", "--all", "--replayed"], ["show", victim.name]):
+        r = tool(*args, "--spool", spool, check=3)
+        assert "VICT" not in r.stdout, (args, r.stdout)
+        assert f"{spool}/replayed is a symlink; refused" in r.stderr, (args, r.stderr)
+    assert victim.read_bytes() == record.read_bytes()
+    # replay would move what it sent into replayed/: refused before any send
+    r = tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", DOUBLE / "librocketmq.so",
+             env=replay_env(tmp_path), check=3)
+    assert "replayed is a symlink; refused" in r.stderr and sent(tmp_path)[0] == []
+    assert sorted(p.name for p in outside.iterdir()) == [victim.name]
+    assert record.exists()
+
+    (spool / "replayed").unlink()
+    (spool / "new").rename(tmp_path / "real-new")
+    (spool / "new").symlink_to(tmp_path / "real-new")
+    for args in (["list"], ["purge", "--all"]):
+        r = tool(*args, "--spool", spool, check=3)
+        assert f"{spool}/new is a symlink; refused" in r.stderr, (args, r.stderr)
+    assert record.name in [p.name for p in (tmp_path / "real-new").iterdir()]

@@ -70,11 +70,17 @@ int ts_ctx_load(struct ts_ctx *x, int with_replayed)
         TS_SAY("%s", err);
         return TS_EXIT_SOURCE;
     }
-    if (o->state)
+    if (o->state) {
         snprintf(x->ledger, sizeof x->ledger, "%s", o->state);
-    else
+    } else {
+        /* The default ledger lives in the spool's replayed/: never through a symlink. */
+        if (ts_spool_check(x->spool, err, sizeof err) != 0) {
+            TS_SAY("%s", err);
+            return TS_EXIT_SOURCE;
+        }
         snprintf(x->ledger, sizeof x->ledger, "%s/replayed/topic-%s.ledger", x->spool,
                  o->from_topic);
+    }
     struct ts_ledger l;
     if (ts_ledger_load(x->ledger, &l, err, sizeof err) != 0) {
         TS_SAY("%s", err);

@@ -38,16 +38,24 @@ void ts_rec_parse(struct ts_rec *e, const char *text, size_t len);
  * Load dir/new/ (and dir/replayed/ with with_replayed). A record that
  * cannot be read or parsed is still an entry, not ok, with the reason.
  * Returns 0, or -1 with err when dir/new cannot be read at all (a missing
- * spool directory is an error: it names the directory).
+ * spool directory is an error: it names the directory), or when dir, its
+ * new/ or its replayed/ is a symlink (refused, whether or not replayed
+ * records were asked for).
  */
 int ts_spool_load(const char *dir, bool with_replayed, struct ts_set *out, char *err,
                   size_t errlen);
 
+/* For a topic source's default ledger: 0 when dir/replayed is a directory
+ * or missing (dir too); -1 with err when dir or dir/replayed is a symlink. */
+int ts_spool_check(const char *dir, char *err, size_t errlen);
+
 /* Move dir/new/<id> to dir/replayed/<id>, durably (fsync of both
- * directories). 0, or -1 with err. */
+ * directories), never through a symlink. 0, or -1 with err. */
 int ts_spool_mark_replayed(const char *dir, const char *id, char *err, size_t errlen);
 
-/* Remove a record (from new/, or replayed/ when e->replayed); durable. */
+/* Remove a record (from new/, or replayed/ when e->replayed); durable. The
+ * unlink is relative to that subdirectory, opened without following a
+ * symlink: it never reaches outside the spool. 0, or -1 with err. */
 int ts_spool_remove(const char *dir, const struct ts_rec *e, char *err, size_t errlen);
 
 /* A replay ledger: one id per line, appended and fsync'ed per confirmed send. */
