@@ -34,12 +34,14 @@ struct field {
     const char *name;
     enum kind kind;
     size_t off;
+    bool required;  /* in every record (rc_record_required) */
 };
 
-#define F(n, k, m) { n, k, offsetof(struct rc_record, m) }
+#define F(n, k, m) { n, k, offsetof(struct rc_record, m), k != K_STR && k != K_PROPS && k != K_ISO }
+#define FR(n, m) { n, K_STR, offsetof(struct rc_record, m), true } /* a string always set */
 /* The order in which they are written (the contract's order). */
 static const struct field fields[] = {
-    F("Outcome", K_STR, outcome),
+    FR("Outcome", outcome),
     F("Action", K_STR, action),
     F("Diverted-Because", K_STR, because),
     F("Injected", K_STR, injected),
@@ -70,7 +72,11 @@ static const struct field fields[] = {
     F("Body-Length", K_BODYLEN, body_len),
 };
 #undef F
+#undef FR
 #define NFIELDS (sizeof fields / sizeof fields[0])
+
+/* One bit per field in rc_record.present. */
+_Static_assert(sizeof fields / sizeof fields[0] <= 64, "present has a bit per field");
 
 static const char MAGIC[] = "Reconsume-Record";
 static const char PROP_PREFIX[] = "Property-";
@@ -506,6 +512,15 @@ static int take_magic(struct parse *ps, const struct line *l, const char *val)
     return 0;
 }
 
+/* The index of the Property- entry in fields[] (its bit in present). */
+static size_t props_field(void)
+{
+    size_t i = 0;
+    while (fields[i].kind != K_PROPS)
+        i++;
+    return i;
+}
+
 /* A Property-<NAME> line; takes *val when the property is kept. */
 static int take_property(struct parse *ps, const struct line *l, char **val)
 {
@@ -514,11 +529,14 @@ static int take_property(struct parse *ps, const struct line *l, char **val)
     struct rc_record *out = ps->out;
     if (l->nlen == plen)
         return rc_errf(ps->err, ps->errlen, "line %zu: empty property name", ps->lineno);
-    if (out->nprops >= RC_RECORD_MAX_PROPS)
-        return 0; /* more than this build can hold: ignored (forward compatible) */
     char *pname = decode(l->name + plen, l->nlen - plen, &why);
     if (!pname)
         return rc_errf(ps->err, ps->errlen, "line %zu: property name: %s", ps->lineno, why);
+    out->present |= 1ull << props_field();
+    if (out->nprops >= RC_RECORD_MAX_PROPS) {
+        free(pname); /* checked, but more than this build can hold: ignored */
+        return 0;
+    }
     out->props[out->nprops].name = pname;
     out->props[out->nprops].value = *val;
     out->nprops++;
@@ -585,6 +603,7 @@ static int take_header(struct parse *ps, const struct line *l, char **val)
         return rc_errf(ps->err, ps->errlen, "line %zu: duplicate %s header", ps->lineno,
                        fields[fi].name);
     ps->seen |= 1ull << fi;
+    ps->out->present |= 1ull << fi;
     return store_field(ps, &fields[fi], val);
 }
 
@@ -638,6 +657,23 @@ int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *e
     if (rc < 0)
         rc_record_free(out);
     return rc;
+}
+
+bool rc_record_has(const struct rc_record *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (name_eq(name, n, fields[i].name))
+            return (r->present >> i) & 1;
+    return false;
+}
+
+const char *rc_record_required(size_t i)
+{
+    for (size_t k = 0; k < NFIELDS; k++)
+        if (fields[k].required && i-- == 0)
+            return fields[k].name;
+    return NULL;
 }
 
 void rc_record_free(struct rc_record *r)

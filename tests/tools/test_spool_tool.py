@@ -238,3 +238,49 @@ def test_symlinked_subdirectories_are_refused(spool, tmp_path):
         r = tool(*args, "--spool", spool, check=3)
         assert f"{spool}/new is a symlink; refused" in r.stderr, (args, r.stderr)
     assert record.name in [p.name for p in (tmp_path / "real-new").iterdir()]
+
+
+HOLLOW_PROPS = 300000
+
+
+def hollow_record(spool):
+    """Only the magic line, 300,000 properties and Body-Length (issue 13 item 6)."""
+    name = "1700000000000.1_0.HOLLOW.rec"
+    (spool / "new" / name).write_text(
+        "Reconsume-Record: 1\n" + "".join(f"Property-X{i}: v{i}\n" for i in range(HOLLOW_PROPS))
+        + "Body-Length: 0\n\n")
+    return name
+
+
+def test_show_invents_no_header_and_shows_every_property(spool):
+    name = hollow_record(spool)
+    r = tool("show", "--spool", spool, name, check=1)
+    lines = r.stdout.splitlines()
+    for h in ("Status", "Attempts", "Max-Retries", "Diverted-At", "Diverted-At-Ms", "Outcome",
+              "Queue-Id", "Pid"):
+        assert not any(x.startswith(h + ": ") for x in lines), h   # not in the file: not shown
+    props = [x for x in lines if x.startswith("Property-")]
+    assert len(props) == HOLLOW_PROPS
+    assert props[0] == "Property-X0: v0" and props[-1] == f"Property-X{HOLLOW_PROPS - 1}: v{HOLLOW_PROPS - 1}"
+    damaged = [x for x in lines if x.startswith("Damaged: ")]
+    assert len(damaged) == 1 and "Status" in damaged[0] and "Outcome" in damaged[0], damaged
+    assert f"{name}: damaged record: " in r.stderr and "Attempts" in r.stderr
+    j = json.loads(tool("show", "--spool", spool, name, "--json", check=1).stdout)
+    assert "Status" not in j["headers"] and "Diverted-At" not in j["headers"]
+    assert sum(k.startswith("Property-") for k in j["headers"]) == HOLLOW_PROPS
+    assert {"Status", "Attempts", "Outcome", "Diverted-At-Ms"} <= set(j["missing"])
+    # A complete record still shows exit 0 and nothing missing.
+    assert "Damaged" not in tool("show", "--spool", spool, "B2", check=0).stdout
+
+
+def test_list_and_stats_warn_about_a_damaged_record(spool):
+    name = hollow_record(spool)
+    r = tool("list", "--spool", spool, check=1)
+    assert [x.split()[3] for x in r.stdout.splitlines()[1:]] == ["A1", "B2"]
+    assert name not in r.stdout
+    (err,) = r.stderr.splitlines()
+    assert err.startswith(f"reconsume-spool: {name}: damaged record: ") and "Outcome" in err
+    assert json.loads(tool("stats", "--spool", spool, "--json", check=1).stdout)["damaged"] == 1
+    r = tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", DOUBLE / "librocketmq.so",
+             name, check=1)
+    assert "damaged record" in r.stderr and (spool / "new" / name).exists()

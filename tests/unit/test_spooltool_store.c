@@ -3,7 +3,8 @@
  * foreign files (each named with a clear reason, the rest still read), the
  * replayed/ move, the ledger (a torn last line is not a confirmation), and
  * the filters; and a spool whose subdirectories are symlinks (issue 13
- * item 5): nothing outside it is read, moved or removed.
+ * item 5): nothing outside it is read, moved or removed; a record without
+ * the headers every record has is damaged (item 6).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -259,6 +260,37 @@ static void symlinked_subdirectories_refused(void **state)
     ts_set_free(&s);
 }
 
+/* Issue 13 item 6: a record without headers that every record has is
+ * damaged (named), yet kept parsed so that show can say what it does have. */
+static void missing_headers_are_damage(void **state)
+{
+    (void)state;
+    static const char hollow[] = "Reconsume-Record: 1\r\nProperty-X1: a\r\nBody-Length: 2\r\n\r\nhi";
+    struct ts_rec e;
+    memset(&e, 0, sizeof e);
+    ts_rec_parse(&e, hollow, sizeof hollow - 1);
+    assert_false(e.ok);
+    assert_true(e.parsed);
+    assert_non_null(strstr(e.err, "damaged record: no Outcome, Status, Attempts, "));
+    assert_non_null(strstr(e.err, "Diverted-At-Ms headers"));
+    assert_int_equal(e.head_len, sizeof hollow - 1 - 2);
+    assert_memory_equal(e.head, hollow, e.head_len);
+    struct ts_opts o;
+    memset(&o, 0, sizeof o);
+    o.group = "*";
+    assert_false(ts_match(&o, &e)); /* a filter never picks a damaged record */
+    rc_record_free(&e.r);
+    free(e.head);
+
+    char buf[2048];
+    size_t n = good(buf, sizeof buf, "W", "g", 1700000000000LL, "reconsume");
+    memset(&e, 0, sizeof e);
+    ts_rec_parse(&e, buf, n);
+    assert_true(e.ok && e.parsed);
+    rc_record_free(&e.r);
+    free(e.head);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +298,7 @@ int main(void)
         cmocka_unit_test(missing_spool_is_an_error),
         cmocka_unit_test(replayed_move_and_ledger),
         cmocka_unit_test(symlinked_subdirectories_refused),
+        cmocka_unit_test(missing_headers_are_damage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

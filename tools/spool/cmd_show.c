@@ -1,5 +1,12 @@
 /*
- * cmd_show.c - reconsume-spool show: a record's headers and body, as text, hex or JSON.
+ * cmd_show.c - reconsume-spool show: a record's headers and body, as text,
+ * hex or JSON.
+ *
+ * The headers are shown as the record has them, in its order, values
+ * decoded: a header that is not in the file is not shown (never as 0 or
+ * 1970), every property and every header this build does not know are.
+ * A record without a header that every record has is shown, marked
+ * damaged, with those headers named; show then exits 1.
  */
 #include "tools/spool/commands.h"
 
@@ -7,88 +14,151 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/record.h"
 #include "tools/spool/out.h"
 
-/* The record's values are valid percent-encoding (it was parsed). */
-static int pct_decode(const char *s, size_t n, char *out)
+static int hexval(char c)
 {
-    static const char hex[] = "0123456789ABCDEF0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *h, *l;
-        if (s[i] == '%' && i + 2 < n + 0 + 1 && i + 2 <= n - 1 && (h = strchr(hex, s[i + 1])) &&
-            (l = strchr(hex, s[i + 2])) && s[i + 1] && s[i + 2]) {
-            out[o++] = (char)(((h - hex) % 16) << 4 | ((l - hex) % 16));
-            i += 2;
-            continue;
-        }
-        out[o++] = s[i];
-    }
-    return (int)o;
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-static int show_one(const struct ts_ctx *x, const struct ts_rec *e)
+/* Percent-decode s[0..n) into out (n bytes suffice); returns the length.
+ * The record was parsed, so every escape is valid; a stray '%' is kept. */
+static size_t decode(const char *s, size_t n, char *out)
 {
-    const struct ts_opts *o = x->o;
-    size_t need = rc_record_encoded_size(&e->r);
-    char *enc = malloc(need + 1);
-    char *val = malloc(need + 1);
-    if (!enc || !val) {
-        free(enc);
-        free(val);
-        TS_SAY("out of memory");
-        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int h, l;
+        if (s[i] == '%' && n - i >= 3 && (h = hexval(s[i + 1])) >= 0 &&
+            (l = hexval(s[i + 2])) >= 0) {
+            out[o++] = (char)(h << 4 | l);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
     }
-    size_t len = rc_record_encode(&e->r, enc, need + 1);
-    if (o->json) {
-        fputs("{\"id\":", stdout);
-        ts_put_json_str(stdout, e->id);
-        printf(",\"state\":\"%s\",\"headers\":{", e->replayed ? "replayed" : "new");
-    } else {
-        fputs("Id: ", stdout);
-        ts_put_safe(stdout, e->id, strlen(e->id), 0);
-        printf("\nState: %s\n", e->replayed ? "replayed" : "new");
-    }
-    const char *p = enc, *end = enc + len;
-    int first = 1;
-    while (p < end && *p != '\n') {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *colon = memchr(p, ':', (size_t)(eol - p));
-        size_t hn = (size_t)(colon - p);
-        const char *v = colon + 2 <= eol ? colon + 2 : eol;
-        int vn = pct_decode(v, (size_t)(eol - v), val);
+    return o;
+}
+
+/* One header line of the record: its name and its (encoded, trimmed) value. */
+struct hline {
+    const char *name, *val;
+    size_t nlen, vlen;
+};
+
+/* The header line at *p (below end); advances *p. 0 at the blank line. */
+static int next_header(const char **p, const char *end, struct hline *h)
+{
+    const char *eol = memchr(*p, '\n', (size_t)(end - *p));
+    if (!eol)
+        return 0;
+    const char *line = *p, *stop = eol > line && eol[-1] == '\r' ? eol - 1 : eol;
+    *p = eol + 1;
+    const char *colon = memchr(line, ':', (size_t)(stop - line));
+    if (stop == line || !colon)
+        return 0;
+    h->name = line;
+    h->nlen = (size_t)(colon - line);
+    h->val = colon + 1;
+    while (h->val < stop && *h->val == ' ')
+        h->val++;
+    while (stop > h->val && stop[-1] == ' ')
+        stop--;
+    h->vlen = (size_t)(stop - h->val);
+    return 1;
+}
+
+static void put_headers(const struct ts_opts *o, const struct ts_rec *e, char *val)
+{
+    const char *p = e->head, *end = e->head + e->head_len;
+    struct hline h;
+    for (int first = 1; next_header(&p, end, &h); first = 0) {
+        size_t vn = decode(h.val, h.vlen, val);
         if (o->json) {
             if (!first)
                 fputc(',', stdout);
-            ts_put_json(stdout, p, hn);
+            ts_put_json(stdout, h.name, h.nlen);
             fputc(':', stdout);
-            ts_put_json(stdout, val, (size_t)vn);
+            ts_put_json(stdout, val, vn);
         } else {
-            fwrite(p, 1, hn, stdout);
+            ts_put_safe(stdout, h.name, h.nlen, 0);
             fputs(": ", stdout);
-            ts_put_safe(stdout, val, (size_t)vn, 0);
+            ts_put_safe(stdout, val, vn, 0);
             fputc('\n', stdout);
         }
-        first = 0;
-        p = eol + 1;
     }
+}
+
+/* The headers every record has that e lacks: "A, B" in text, ["A","B"] in JSON. */
+static void put_missing(const struct ts_rec *e, int json)
+{
+    int n = 0;
+    for (size_t i = 0; rc_record_required(i); i++) {
+        const char *name = rc_record_required(i);
+        if (rc_record_has(&e->r, name))
+            continue;
+        if (n++)
+            fputs(json ? "," : ", ", stdout);
+        if (json)
+            ts_put_json_str(stdout, name);
+        else
+            fputs(name, stdout);
+    }
+}
+
+static void put_body(const struct ts_opts *o, const struct ts_rec *e)
+{
     if (o->json) {
         fputs("},\"body\":", stdout);
         ts_put_json(stdout, e->r.body, e->r.body_len);
         fputs(",\"body_base64\":", stdout);
         ts_put_base64(stdout, e->r.body, e->r.body_len);
         fputs("}", stdout);
+        return;
+    }
+    fputc('\n', stdout);
+    if (o->hex) {
+        ts_put_hex(stdout, e->r.body, e->r.body_len);
     } else {
-        fputc('\n', stdout);
-        if (o->hex) {
-            ts_put_hex(stdout, e->r.body, e->r.body_len);
-        } else {
-            ts_put_safe(stdout, e->r.body, e->r.body_len, 1);
-            if (e->r.body_len && e->r.body[e->r.body_len - 1] != '\n')
-                fputc('\n', stdout);
+        ts_put_safe(stdout, e->r.body, e->r.body_len, 1);
+        if (e->r.body_len && e->r.body[e->r.body_len - 1] != '\n')
+            fputc('\n', stdout);
+    }
+}
+
+static int show_one(const struct ts_ctx *x, const struct ts_rec *e)
+{
+    const struct ts_opts *o = x->o;
+    char *val = malloc(e->head_len + 1);
+    if (!val) {
+        TS_SAY("out of memory");
+        return -1;
+    }
+    if (o->json) {
+        fputs("{\"id\":", stdout);
+        ts_put_json_str(stdout, e->id);
+        printf(",\"state\":\"%s\",", e->replayed ? "replayed" : "new");
+        if (!e->ok) {
+            fputs("\"damaged\":", stdout);
+            ts_put_json_str(stdout, e->err);
+            fputs(",\"missing\":[", stdout);
+            put_missing(e, 1);
+            fputs("],", stdout);
+        }
+        fputs("\"headers\":{", stdout);
+    } else {
+        fputs("Id: ", stdout);
+        ts_put_safe(stdout, e->id, strlen(e->id), 0);
+        printf("\nState: %s\n", e->replayed ? "replayed" : "new");
+        if (!e->ok) {
+            fputs("Damaged: missing ", stdout);
+            put_missing(e, 0);
+            fputc('\n', stdout);
         }
     }
-    free(enc);
+    put_headers(o, e, val);
+    put_body(o, e);
     free(val);
     return 0;
 }
@@ -98,7 +168,7 @@ int ts_cmd_show(struct ts_ctx *x)
     int rc = TS_EXIT_OK;
     if (x->o->json)
         fputs(x->o->nids > 1 ? "[" : "", stdout);
-    for (int i = 0; i < x->o->nids; i++) {
+    for (int i = 0, shown = 0; i < x->o->nids; i++) {
         const struct ts_rec *e = ts_ctx_find(x, x->o->ids[i]);
         if (!e || e == TS_AMBIGUOUS) {
             fputs("reconsume-spool: show: ", stderr);
@@ -110,13 +180,14 @@ int ts_cmd_show(struct ts_ctx *x)
         }
         if (ts_say_damaged(e)) {
             rc = TS_EXIT_PARTIAL;
-            continue;
+            if (!e->parsed)
+                continue; /* nothing to show */
         }
-        if (x->o->json && i > 0)
-            fputs(",\n", stdout);
-        if (!x->o->json && i > 0)
-            fputs("\n", stdout);
-        show_one(x, e);
+        if (shown > 0) /* (counting those shown: a JSON array has no empty element) */
+            fputs(x->o->json ? ",\n" : "\n", stdout);
+        if (show_one(x, e) != 0)
+            rc = TS_EXIT_PARTIAL;
+        shown++;
     }
     if (x->o->json)
         fputs(x->o->nids > 1 ? "]\n" : "\n", stdout);

@@ -110,7 +110,7 @@ const struct ts_rec *ts_ctx_find(const struct ts_ctx *x, const char *id)
             return &x->set.v[i];
     for (size_t i = 0; i < x->set.n; i++) {
         const struct ts_rec *e = &x->set.v[i];
-        if (e->ok && e->r.msg_id && strcmp(e->r.msg_id, id) == 0) {
+        if (e->parsed && e->r.msg_id && strcmp(e->r.msg_id, id) == 0) {
             if (hit)
                 return TS_AMBIGUOUS;
             hit = e;

@@ -44,8 +44,10 @@ struct ts_rec *ts_set_add(struct ts_set *s)
 void ts_set_free(struct ts_set *s)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].ok)
+        if (s->v[i].parsed || s->v[i].ok) {
             rc_record_free(&s->v[i].r);
+            free(s->v[i].head);
+        }
     free(s->v);
     memset(s, 0, sizeof *s);
 }
@@ -74,6 +76,32 @@ void ts_rec_parse(struct ts_rec *e, const char *text, size_t len)
     }
     if (rc_record_parse(text, len, &e->r, why, sizeof why) != 0) {
         snprintf(e->err, sizeof e->err, "damaged record: %s", why);
+        return;
+    }
+    /* The body is the input's last body_len bytes; the rest is the header. */
+    e->head_len = len - e->r.body_len;
+    e->head = malloc(e->head_len + 1);
+    if (!e->head) {
+        rc_record_free(&e->r);
+        snprintf(e->err, sizeof e->err, "out of memory");
+        return;
+    }
+    memcpy(e->head, text, e->head_len);
+    e->head[e->head_len] = '\0';
+    e->parsed = true;
+    /* A header that every record has, missing, is not 0 or empty: the
+     * record was not written whole (or not by the shim). */
+    char missing[200] = "";
+    size_t n = 0;
+    for (size_t i = 0; rc_record_required(i); i++)
+        if (!rc_record_has(&e->r, rc_record_required(i))) {
+            size_t u = strlen(missing);
+            snprintf(missing + u, sizeof missing - u, "%s%s", n++ ? ", " : "",
+                     rc_record_required(i));
+        }
+    if (n) {
+        snprintf(e->err, sizeof e->err, "damaged record: no %s header%s", missing,
+                 n > 1 ? "s" : "");
         return;
     }
     e->ok = true;

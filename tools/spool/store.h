@@ -15,9 +15,12 @@
 struct ts_rec {
     char id[320];       /* spool: the file name; topic: <broker>:<queue>:<offset> */
     bool replayed;      /* in <spool>/replayed/, or in the topic's ledger */
-    bool ok;            /* parsed; else err says why */
+    bool ok;            /* parsed and whole; else err says why (damaged) */
+    bool parsed;        /* r and head are set: ok, or damaged only by missing headers */
     char err[256];
-    struct rc_record r; /* when ok */
+    struct rc_record r; /* when parsed */
+    char *head;         /* when parsed: the header lines as in the input, for show */
+    size_t head_len;
 };
 
 struct ts_set {
@@ -31,7 +34,8 @@ void ts_set_free(struct ts_set *s);
 /* Sort by diversion time, then id; damaged records by id among them. */
 void ts_set_sort(struct ts_set *s);
 
-/* Parse text (len bytes) into e: ok, or not ok with e->err. */
+/* Parse text (len bytes) into e: ok; or not ok with e->err, and parsed
+ * when only headers that every record has are missing (they are named). */
 void ts_rec_parse(struct ts_rec *e, const char *text, size_t len);
 
 /*
