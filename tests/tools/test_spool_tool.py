@@ -284,3 +284,13 @@ def test_list_and_stats_warn_about_a_damaged_record(spool):
     r = tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", DOUBLE / "librocketmq.so",
              name, check=1)
     assert "damaged record" in r.stderr and (spool / "new" / name).exists()
+
+
+def test_show_a_msgid_that_starts_with_a_dash(tmp_path):
+    """Issue 13: `show -- -rf` names the record whose msgId is -rf."""
+    spool = divert(tmp_path / "c", ["id=-rf body=status:1", "id=--all body=status:1"])
+    r = tool("show", "--spool", spool, "--", "-rf", check=0)
+    assert "Msg-Id: -rf" in r.stdout
+    r = tool("purge", "--spool", spool, "--dry-run", "--", "--all", check=0)
+    assert r.stdout.count("would remove") == 1 and ".--all.rec" in r.stdout
+    assert "unknown option '-rf'" in tool("show", "--spool", spool, "-rf", check=2).stderr
