@@ -294,3 +294,27 @@ def test_show_a_msgid_that_starts_with_a_dash(tmp_path):
     r = tool("purge", "--spool", spool, "--dry-run", "--", "--all", check=0)
     assert r.stdout.count("would remove") == 1 and ".--all.rec" in r.stdout
     assert "unknown option '-rf'" in tool("show", "--spool", spool, "-rf", check=2).stderr
+
+
+def test_show_by_key_or_unambiguous_prefix(tmp_path):
+    """Issue 14: show takes a record id, a msgId, a key, or a prefix of a
+    record id or msgId that names one record; the first kind that matches wins."""
+    spool = divert(tmp_path / "c", ["id=A1 keys=KA body=status:1",
+                                    "id=KA keys=Z1 body=status:1",
+                                    "id=B2 keys=K2\\x20shared body=status:1",
+                                    "id=C3 keys=shared body=status:1"])
+    ids = {p.name.split(".")[-2]: p.name for p in (spool / "new").iterdir()}
+    msg = lambda r: [x for x in r.stdout.splitlines() if x.startswith("Msg-Id: ")]  # noqa: E731
+    assert msg(tool("show", "--spool", spool, "Z1", check=0)) == ["Msg-Id: KA"]    # a key
+    assert msg(tool("show", "--spool", spool, "K2", check=0)) == ["Msg-Id: B2"]    # one of its keys
+    assert msg(tool("show", "--spool", spool, "KA", check=0)) == ["Msg-Id: KA"]    # msgId before key
+    assert msg(tool("show", "--spool", spool, "C", check=0)) == ["Msg-Id: C3"]     # msgId prefix
+    assert msg(tool("show", "--spool", spool, ids["B2"][:-6], check=0)) == ["Msg-Id: B2"]  # id prefix
+    r = tool("show", "--spool", spool, "shared", check=1)
+    assert "more than one record has this key" in r.stderr and r.stdout == ""
+    r = tool("show", "--spool", spool, ids["A1"][:5], check=1)
+    assert "more than one record id or msgId starts with this" in r.stderr
+    assert "no such record" in tool("show", "--spool", spool, "nope", check=1).stderr
+    # replay and purge still take exact ids and msgIds only
+    assert "no such record" in tool("purge", "--spool", spool, "Z1", check=2).stderr
+

@@ -169,12 +169,19 @@ int ts_cmd_show(struct ts_ctx *x)
     if (x->o->json)
         fputs(x->o->nids > 1 ? "[" : "", stdout);
     for (int i = 0, shown = 0; i < x->o->nids; i++) {
-        const struct ts_rec *e = ts_ctx_find(x, x->o->ids[i]);
+        const char *what = "";
+        const struct ts_rec *e = ts_ctx_find_loose(x, x->o->ids[i], &what);
         if (!e || e == TS_AMBIGUOUS) {
             fputs("reconsume-spool: show: ", stderr);
             ts_put_safe(stderr, x->o->ids[i], strlen(x->o->ids[i]), 0);
-            fputs(e ? ": more than one record has this msgId; give the record id (list prints it)\n"
-                    : ": no such record\n", stderr);
+            if (!e)
+                fputs(": no such record\n", stderr);
+            else if (strcmp(what, "prefix") == 0)
+                fputs(": more than one record id or msgId starts with this; give more of it\n",
+                      stderr);
+            else
+                fprintf(stderr, ": more than one record has this %s; give the record id (list "
+                        "prints it)\n", what);
             rc = TS_EXIT_PARTIAL;
             continue;
         }

@@ -47,10 +47,13 @@ static const char *const CMD_HELP[] = {
     [TS_SHOW] =
         "usage: reconsume-spool show [SOURCE] ID... [--hex] [--json]\n"
         "\n"
-        "A record's headers (decoded) and body. ID is what list prints, or a msgId\n"
-        "that names one record. The body is text with every byte a terminal could\n"
-        "act on written as \\xNN (and '\\' as \\\\); --hex gives a hex dump instead;\n"
-        "--json an object with the headers, the body as text and as base64.\n",
+        "A record's headers (decoded, as the record has them) and body. ID is what\n"
+        "list prints, or a msgId, a key, or the start of either id, that names one\n"
+        "record (tried in that order); put -- before an ID that starts with '-'.\n"
+        "A record without a header that every record has is shown marked damaged\n"
+        "(exit status 1). The body is text with every byte a terminal could act on\n"
+        "written as \\xNN (and '\\' as \\\\); --hex gives a hex dump instead; --json\n"
+        "an object with the headers, the body as text and as base64.\n",
     [TS_STATS] =
         "usage: reconsume-spool stats [SOURCE] [FILTERS] [--replayed] [--json]\n"
         "\n"

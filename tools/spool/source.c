@@ -4,6 +4,7 @@
  */
 #include "tools/spool/source.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,21 +103,70 @@ int ts_say_damaged(const struct ts_rec *e)
     return 1;
 }
 
-const struct ts_rec *ts_ctx_find(const struct ts_ctx *x, const char *id)
+
+static bool has_msg_id(const struct ts_rec *e, const char *id, size_t n)
+{
+    return e->parsed && e->r.msg_id && strlen(e->r.msg_id) == n && !strncmp(e->r.msg_id, id, n);
+}
+
+static bool has_key(const struct ts_rec *e, const char *id, size_t n)
+{
+    if (!e->parsed || !e->r.keys)
+        return false;
+    for (const char *k = e->r.keys; *k;) {
+        size_t kn = strcspn(k, " "); /* RocketMQ's key separator */
+        if (kn == n && strncmp(k, id, n) == 0)
+            return true;
+        k += kn + (k[kn] == ' ');
+    }
+    return false;
+}
+
+static bool has_prefix(const struct ts_rec *e, const char *id, size_t n)
+{
+    return strncmp(e->id, id, n) == 0 ||
+           (e->parsed && e->r.msg_id && strncmp(e->r.msg_id, id, n) == 0);
+}
+
+/* The one record that match accepts; TS_AMBIGUOUS for several, NULL for none. */
+static const struct ts_rec *unique(const struct ts_ctx *x, const char *id,
+                                   bool (*match)(const struct ts_rec *, const char *, size_t))
 {
     const struct ts_rec *hit = NULL;
+    size_t n = strlen(id);
+    for (size_t i = 0; i < x->set.n; i++)
+        if (match(&x->set.v[i], id, n)) {
+            if (hit)
+                return TS_AMBIGUOUS;
+            hit = &x->set.v[i];
+        }
+    return hit;
+}
+
+const struct ts_rec *ts_ctx_find_loose(const struct ts_ctx *x, const char *id, const char **what)
+{
+    static const struct {
+        const char *what;
+        bool (*match)(const struct ts_rec *, const char *, size_t);
+    } kinds[] = {{"msgId", has_msg_id}, {"key", has_key}, {"prefix", has_prefix}};
     for (size_t i = 0; i < x->set.n; i++)
         if (strcmp(x->set.v[i].id, id) == 0)
             return &x->set.v[i];
-    for (size_t i = 0; i < x->set.n; i++) {
-        const struct ts_rec *e = &x->set.v[i];
-        if (e->parsed && e->r.msg_id && strcmp(e->r.msg_id, id) == 0) {
-            if (hit)
-                return TS_AMBIGUOUS;
-            hit = e;
-        }
+    for (size_t k = 0; id[0] && k < sizeof kinds / sizeof *kinds; k++) {
+        const struct ts_rec *e = unique(x, id, kinds[k].match);
+        *what = kinds[k].what;
+        if (e)
+            return e;
     }
-    return hit;
+    return NULL;
+}
+
+const struct ts_rec *ts_ctx_find(const struct ts_ctx *x, const char *id)
+{
+    for (size_t i = 0; i < x->set.n; i++)
+        if (strcmp(x->set.v[i].id, id) == 0)
+            return &x->set.v[i];
+    return unique(x, id, has_msg_id);
 }
 
 int ts_ctx_check_ids(const struct ts_ctx *x, const char *cmd)

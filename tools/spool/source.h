@@ -40,6 +40,15 @@ int ts_say_damaged(const struct ts_rec *e);
 #define TS_AMBIGUOUS ((const struct ts_rec *)-1)
 const struct ts_rec *ts_ctx_find(const struct ts_ctx *x, const char *id);
 
+/*
+ * For show, more ways to name a record, tried in this order: a record id,
+ * a msgId, a key (one of the record's space-separated Keys), then a prefix
+ * of a record id or of a msgId. The first kind that matches decides: NULL
+ * when none matches; TS_AMBIGUOUS when it matches several records, with
+ * *what naming the kind ("msgId", "key" or "prefix").
+ */
+const struct ts_rec *ts_ctx_find_loose(const struct ts_ctx *x, const char *id, const char **what);
+
 /* Does every id given name exactly one record? 0, or -1 with the first
  * that does not said on stderr ("cmd: ID: no such record ..."). */
 int ts_ctx_check_ids(const struct ts_ctx *x, const char *cmd);
