@@ -202,9 +202,9 @@ def test_replay_killed_midway_then_rerun(tmp_path):
 def test_purge_choices(spool):
     r = tool("purge", "--spool", spool, "--reason", "bad_status", "--dry-run", check=0)
     assert r.stdout.startswith("would remove") and r.stdout.count("\n") == 1
-    r = tool("purge", "--spool", spool, "B2", check=0)
+    r = tool("purge", "--spool", spool, "--yes", "B2", check=0)   # never replayed: --yes (issue 14)
     assert r.stdout.count("removed") == 1 and len(list((spool / "new").iterdir())) == 1
-    r = tool("purge", "--spool", spool, "--all", "--json", check=0)
+    r = tool("purge", "--spool", spool, "--all", "--yes", "--json", check=0)
     assert len(json.loads(r.stdout)) == 1
     tool("purge", "--spool", spool, "--from-topic", "P", "--namesrv", "x", check=2)
 
@@ -316,5 +316,23 @@ def test_show_by_key_or_unambiguous_prefix(tmp_path):
     assert "more than one record id or msgId starts with this" in r.stderr
     assert "no such record" in tool("show", "--spool", spool, "nope", check=1).stderr
     # replay and purge still take exact ids and msgIds only
-    assert "no such record" in tool("purge", "--spool", spool, "Z1", check=2).stderr
+    assert "no such record" in tool("purge", "--spool", spool, "--yes", "Z1", check=2).stderr
 
+
+def test_purge_of_never_replayed_records_needs_yes(spool, tmp_path):
+    """Issue 14: a record never replayed exists nowhere else; removing one needs --yes."""
+    before = sorted((spool / "new").iterdir())
+    for args in (["B2"], ["--all"], ["--reason", "bad_status"], ["--all", "--replayed"]):
+        r = tool("purge", "--spool", spool, *args, check=2)
+        assert "never replayed" in r.stderr and "--yes" in r.stderr, (args, r.stderr)
+        assert r.stdout == ""
+    assert sorted((spool / "new").iterdir()) == before
+    assert tool("purge", "--spool", spool, "--all", "--dry-run", check=0).stdout.count("would remove") == 2
+    lib = DOUBLE / "librocketmq.so"
+    tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", lib, "A1",
+         env=replay_env(tmp_path), check=0)
+    r = tool("purge", "--spool", spool, "--replayed", check=0)          # replayed: no --yes needed
+    assert r.stdout.count("removed") == 1
+    r = tool("purge", "--spool", spool, "--yes", "B2", check=0)
+    assert r.stdout.count("removed") == 1 and list((spool / "new").iterdir()) == []
+    assert "--yes does not apply to list" in tool("list", "--yes", "--spool", spool, check=2).stderr

@@ -169,6 +169,20 @@ static void double_dash_ends_options(void **state)
     }
 }
 
+/* Issue 14: purge --yes (the only command that takes it). */
+static void purge_yes(void **state)
+{
+    (void)state;
+    struct ts_opts o;
+    char err[512];
+    assert_int_equal(parse(&o, err, sizeof err, "purge", "--all", "--yes", NULL), 0);
+    assert_true(o.yes && o.all);
+    assert_int_equal(parse(&o, err, sizeof err, "purge", "--all", NULL), 0);
+    assert_false(o.yes);
+    assert_int_equal(parse(&o, err, sizeof err, "replay", "--namesrv", "n", "--yes", NULL), -1);
+    assert_string_equal(err, "replay: option --yes does not apply to replay (see replay --help)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +190,7 @@ int main(void)
         cmocka_unit_test(commands),
         cmocka_unit_test(errors),
         cmocka_unit_test(double_dash_ends_options),
+        cmocka_unit_test(purge_yes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

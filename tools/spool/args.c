@@ -105,7 +105,7 @@ int ts_parse_time(const char *v, long long now_ms, long long *out)
 enum {
     O_SPOOL = 1 << 0, O_FROM = 1 << 1, O_NAMESRV = 1 << 2, O_LIB = 1 << 3, O_TO = 1 << 4,
     O_STATE = 1 << 5, O_FILTER = 1 << 6, O_JSON = 1 << 7, O_HEX = 1 << 8, O_REPLAYED = 1 << 9,
-    O_ALL = 1 << 10, O_DRY = 1 << 11, O_LIMIT = 1 << 12, O_IDS = 1 << 13,
+    O_ALL = 1 << 10, O_DRY = 1 << 11, O_LIMIT = 1 << 12, O_IDS = 1 << 13, O_YES = 1 << 14,
 };
 static const unsigned allowed[] = {
     [TS_LIST] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_FILTER | O_JSON | O_REPLAYED,
@@ -113,7 +113,7 @@ static const unsigned allowed[] = {
     [TS_STATS] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_FILTER | O_JSON | O_REPLAYED,
     [TS_REPLAY] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_TO | O_STATE | O_FILTER | O_JSON |
                   O_DRY | O_LIMIT | O_IDS,
-    [TS_PURGE] = O_SPOOL | O_FILTER | O_JSON | O_REPLAYED | O_ALL | O_DRY | O_IDS,
+    [TS_PURGE] = O_SPOOL | O_FILTER | O_JSON | O_REPLAYED | O_ALL | O_DRY | O_IDS | O_YES,
 };
 
 /* The long options: getopt_long's table, and which bit each one is. */
@@ -136,12 +136,13 @@ static const struct option longopts[] = {
     {"all", no_argument, NULL, OPT_FIRST + 14},
     {"dry-run", no_argument, NULL, OPT_FIRST + 15},
     {"limit", required_argument, NULL, OPT_FIRST + 16},
+    {"yes", no_argument, NULL, OPT_FIRST + 17},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 static const unsigned bits[] = {
     O_SPOOL, O_FROM, O_NAMESRV, O_LIB, O_TO, O_STATE, O_FILTER, O_FILTER, O_FILTER,
-    O_FILTER, O_FILTER, O_JSON, O_HEX, O_REPLAYED, O_ALL, O_DRY, O_LIMIT,
+    O_FILTER, O_FILTER, O_JSON, O_HEX, O_REPLAYED, O_ALL, O_DRY, O_LIMIT, O_YES,
 };
 
 /* The long option whose whole name is the n bytes at s (no abbreviation:
@@ -193,6 +194,7 @@ static int set_option(struct ts_opts *o, const char *cmd, const char *n, const c
     else if (!strcmp(n, "replayed")) o->replayed = true;
     else if (!strcmp(n, "all")) o->all = true;
     else if (!strcmp(n, "dry-run")) o->dry_run = true;
+    else if (!strcmp(n, "yes")) o->yes = true;
     else if (!strcmp(n, "since") || !strcmp(n, "until")) {
         long long t;
         if (ts_parse_time(val, now_ms, &t) != 0)

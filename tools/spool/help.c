@@ -74,12 +74,14 @@ static const char *const CMD_HELP[] = {
         "first failed send stops the run (exit status 1); what is left stays.\n",
     [TS_PURGE] =
         "usage: reconsume-spool purge [--spool DIR] (ID... | FILTERS | --replayed | --all)\n"
-        "                             [--dry-run] [--json]\n"
+        "                             [--yes] [--dry-run] [--json]\n"
         "\n"
-        "Remove records from the spool: those given by ID; or those matching the\n"
-        "filters; --replayed: the replayed ones (with filters: those among them);\n"
-        "--all: every record not yet replayed (with --replayed: every record). A\n"
-        "topic cannot be purged: the broker drops old messages by its retention.\n",
+        "Remove records from the spool: those given by ID (or msgId); or those\n"
+        "matching the filters; --replayed: the replayed ones (with filters: those\n"
+        "among them); --all: every record not yet replayed (with --replayed: every\n"
+        "record). A record never replayed holds the only copy of its message: if any\n"
+        "is chosen, purge removes nothing without --yes (exit status 2). A topic\n"
+        "cannot be purged: the broker drops old messages by its retention.\n",
 };
 
 void ts_help(enum ts_cmd c)
