@@ -34,12 +34,14 @@ struct field {
     const char *name;
     enum kind kind;
     size_t off;
+    bool required;  /* in every record (rc_record_required) */
 };
 
-#define F(n, k, m) { n, k, offsetof(struct rc_record, m) }
+#define F(n, k, m) { n, k, offsetof(struct rc_record, m), k != K_STR && k != K_PROPS && k != K_ISO }
+#define FR(n, m) { n, K_STR, offsetof(struct rc_record, m), true } /* a string always set */
 /* The order in which they are written (the contract's order). */
 static const struct field fields[] = {
-    F("Outcome", K_STR, outcome),
+    FR("Outcome", outcome),
     F("Action", K_STR, action),
     F("Diverted-Because", K_STR, because),
     F("Injected", K_STR, injected),
@@ -70,7 +72,11 @@ static const struct field fields[] = {
     F("Body-Length", K_BODYLEN, body_len),
 };
 #undef F
+#undef FR
 #define NFIELDS (sizeof fields / sizeof fields[0])
+
+/* One bit per field in rc_record.present. */
+_Static_assert(sizeof fields / sizeof fields[0] <= 64, "present has a bit per field");
 
 static const char MAGIC[] = "Reconsume-Record";
 static const char PROP_PREFIX[] = "Property-";
@@ -430,199 +436,244 @@ static int split_line(const char *p, size_t n, struct line *l, const char **why)
     return 0;
 }
 
-int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *err, size_t errlen)
+/*
+ * The parser's state over one input: where it is, what it has seen, and
+ * where its one-line error goes.
+ */
+struct parse {
+    const char *data;
+    size_t len, pos, lineno;
+    struct rc_record *out;
+    unsigned long long seen;    /* bit i: fields[i] was given */
+    int have_magic, have_bodylen;
+    size_t body_len;
+    char *err;
+    size_t errlen;
+};
+
+static int not_a_record(struct parse *ps)
+{
+    return rc_errf(ps->err, ps->errlen, "not a record: first line is not \"%s: %d\"", MAGIC,
+                   RC_RECORD_VERSION);
+}
+
+/* An error about the current line: before the magic line, the input is no record at all. */
+static int line_error(struct parse *ps, const char *why)
+{
+    if (!ps->have_magic)
+        return not_a_record(ps);
+    return rc_errf(ps->err, ps->errlen, "line %zu: %s", ps->lineno, why);
+}
+
+/*
+ * The next header line, [*p, *p + *n) without its line end (LF or CRLF).
+ * Returns 1 for a line, 0 for the blank line that ends the header, -1 with
+ * the error when the header is cut short or has no magic line.
+ */
+static int next_line(struct parse *ps, const char **p, size_t *n)
+{
+    if (ps->pos >= ps->len)
+        return rc_errf(ps->err, ps->errlen, "truncated header (no blank line before the body)");
+    *p = ps->data + ps->pos;
+    const char *nl = memchr(*p, '\n', ps->len - ps->pos);
+    if (!nl)
+        return rc_errf(ps->err, ps->errlen, "truncated header line %zu (no newline)",
+                       ps->lineno + 1);
+    *n = (size_t)(nl - *p);
+    ps->pos += *n + 1;
+    ps->lineno++;
+    if (*n > 0 && (*p)[*n - 1] == '\r')
+        (*n)--;
+    if (*n > 0)
+        return 1;
+    return ps->have_magic ? 0 : not_a_record(ps);
+}
+
+/* Split a header line and decode its value into *val (owned by the caller). */
+static int read_header(struct parse *ps, const char *p, size_t n, struct line *l, char **val)
 {
     const char *why = NULL;
+    if (split_line(p, n, l, &why) < 0)
+        return line_error(ps, why);
+    *val = decode(l->val, l->vlen, &why);
+    return *val ? 0 : line_error(ps, why);
+}
+
+/* The first line: "Reconsume-Record: <version>". */
+static int take_magic(struct parse *ps, const struct line *l, const char *val)
+{
+    long long ver;
+    if (!name_eq(l->name, l->nlen, MAGIC))
+        return not_a_record(ps);
+    if (parse_ll(val, 0, INT_MAX, &ver) < 0 || ver != RC_RECORD_VERSION)
+        return rc_errf(ps->err, ps->errlen, "unsupported record version (want %d)",
+                       RC_RECORD_VERSION);
+    ps->have_magic = 1;
+    return 0;
+}
+
+/* The index of the Property- entry in fields[] (its bit in present). */
+static size_t props_field(void)
+{
+    size_t i = 0;
+    while (fields[i].kind != K_PROPS)
+        i++;
+    return i;
+}
+
+/* A Property-<NAME> line; takes *val when the property is kept. */
+static int take_property(struct parse *ps, const struct line *l, char **val)
+{
+    const char *why = NULL;
+    size_t plen = sizeof PROP_PREFIX - 1;
+    struct rc_record *out = ps->out;
+    if (l->nlen == plen)
+        return rc_errf(ps->err, ps->errlen, "line %zu: empty property name", ps->lineno);
+    char *pname = decode(l->name + plen, l->nlen - plen, &why);
+    if (!pname)
+        return rc_errf(ps->err, ps->errlen, "line %zu: property name: %s", ps->lineno, why);
+    out->present |= 1ull << props_field();
+    if (out->nprops >= RC_RECORD_MAX_PROPS) {
+        free(pname); /* checked, but more than this build can hold: ignored */
+        return 0;
+    }
+    out->props[out->nprops].name = pname;
+    out->props[out->nprops].value = *val;
+    out->nprops++;
+    *val = NULL;
+    return 0;
+}
+
+/* The value of a known field f into the record; takes *val for a string. */
+static int store_field(struct parse *ps, const struct field *f, char **val)
+{
+    char *dst = (char *)ps->out + f->off;
+    long long v;
+    int ok = 1;
+    switch (f->kind) {
+    case K_STR:
+        *str_at(ps->out, f->off) = *val;
+        *val = NULL;
+        break;
+    case K_INT:
+        if ((ok = parse_ll(*val, INT_MIN, INT_MAX, &v) == 0)) {
+            int x = (int)v;
+            memcpy(dst, &x, sizeof x);
+        }
+        break;
+    case K_LONG:
+        if ((ok = parse_ll(*val, LONG_MIN, LONG_MAX, &v) == 0)) {
+            long x = (long)v;
+            memcpy(dst, &x, sizeof x);
+        }
+        break;
+    case K_LLONG:
+        if ((ok = parse_ll(*val, LLONG_MIN, LLONG_MAX, &v) == 0))
+            memcpy(dst, &v, sizeof v);
+        break;
+    case K_ISO:
+        break; /* derived from Diverted-At-Ms */
+    case K_BODYLEN:
+        ok = parse_size(*val, &ps->body_len) == 0;
+        ps->have_bodylen = ok;
+        break;
+    case K_PROPS:
+        break; /* take_property */
+    }
+    if (!ok)
+        return rc_errf(ps->err, ps->errlen, "line %zu: %s: not a number in range", ps->lineno,
+                       f->name);
+    return 0;
+}
+
+/* A header line after the first: a property, a known field, or an unknown header. */
+static int take_header(struct parse *ps, const struct line *l, char **val)
+{
+    if (name_eq(l->name, l->nlen, MAGIC))
+        return rc_errf(ps->err, ps->errlen, "line %zu: duplicate %s header", ps->lineno, MAGIC);
+    if (prefix_eq(l->name, l->nlen, PROP_PREFIX))
+        return take_property(ps, l, val);
+    size_t fi;
+    for (fi = 0; fi < NFIELDS; fi++)
+        if (fields[fi].kind != K_PROPS && name_eq(l->name, l->nlen, fields[fi].name))
+            break;
+    if (fi == NFIELDS)
+        return 0; /* unknown header: ignored (forward compatible) */
+    if (ps->seen & (1ull << fi))
+        return rc_errf(ps->err, ps->errlen, "line %zu: duplicate %s header", ps->lineno,
+                       fields[fi].name);
+    ps->seen |= 1ull << fi;
+    ps->out->present |= 1ull << fi;
+    return store_field(ps, &fields[fi], val);
+}
+
+/* After the blank line: exactly Body-Length bytes. */
+static int take_body(struct parse *ps)
+{
+    if (!ps->have_bodylen)
+        return rc_errf(ps->err, ps->errlen, "missing Body-Length header");
+    size_t avail = ps->len - ps->pos, body_len = ps->body_len;
+    if (avail < body_len)
+        return rc_errf(ps->err, ps->errlen, "torn record: body has %zu of %zu bytes", avail,
+                       body_len);
+    if (avail > body_len)
+        return rc_errf(ps->err, ps->errlen, "%zu trailing bytes after the body",
+                       avail - body_len);
+    char *body = malloc(body_len + 1);
+    if (!body)
+        return rc_errf(ps->err, ps->errlen, "out of memory");
+    if (body_len)
+        memcpy(body, ps->data + ps->pos, body_len);
+    body[body_len] = '\0';
+    ps->out->body = body;
+    ps->out->body_len = body_len;
+    return 0;
+}
+
+int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *err, size_t errlen)
+{
     if (!out)
         return rc_errf(err, errlen, "no output record");
     memset(out, 0, sizeof *out);
     if (!data || len == 0)
         return rc_errf(err, errlen, "empty record");
 
-    size_t pos = 0, lineno = 0;
-    unsigned long long seen = 0;
-    int have_magic = 0, have_bodylen = 0;
-    size_t body_len = 0;
-    char *val = NULL;
-
-    for (;;) {
-        if (pos >= len) {
-            rc_errf(err, errlen, "truncated header (no blank line before the body)");
-            goto bad;
-        }
-        const char *p = data + pos;
-        const char *nl = memchr(p, '\n', len - pos);
-        if (!nl) {
-            rc_errf(err, errlen, "truncated header line %zu (no newline)", lineno + 1);
-            goto bad;
-        }
-        size_t n = (size_t)(nl - p);
-        pos += n + 1;
-        lineno++;
-        if (n > 0 && p[n - 1] == '\r')
-            n--;
-        if (n == 0) {
-            if (!have_magic) {
-                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
-                goto bad;
-            }
-            break; /* end of the header */
-        }
-
-        struct line l;
-        if (split_line(p, n, &l, &why) < 0) {
-            if (!have_magic)
-                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
-            else
-                rc_errf(err, errlen, "line %zu: %s", lineno, why);
-            goto bad;
-        }
-        val = decode(l.val, l.vlen, &why);
-        if (!val) {
-            if (!have_magic)
-                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
-            else
-                rc_errf(err, errlen, "line %zu: %s", lineno, why);
-            goto bad;
-        }
-
-        if (!have_magic) {
-            long long ver;
-            if (!name_eq(l.name, l.nlen, MAGIC)) {
-                rc_errf(err, errlen, "not a record: first line is not \"%s: %d\"", MAGIC, RC_RECORD_VERSION);
-                goto bad;
-            }
-            if (parse_ll(val, 0, INT_MAX, &ver) < 0 || ver != RC_RECORD_VERSION) {
-                rc_errf(err, errlen, "unsupported record version (want %d)", RC_RECORD_VERSION);
-                goto bad;
-            }
-            have_magic = 1;
-            free(val);
-            val = NULL;
-            continue;
-        }
-
-        if (name_eq(l.name, l.nlen, MAGIC)) {
-            rc_errf(err, errlen, "line %zu: duplicate %s header", lineno, MAGIC);
-            goto bad;
-        }
-
-        if (prefix_eq(l.name, l.nlen, PROP_PREFIX)) {
-            size_t plen = sizeof PROP_PREFIX - 1;
-            if (l.nlen == plen) {
-                rc_errf(err, errlen, "line %zu: empty property name", lineno);
-                goto bad;
-            }
-            if (out->nprops >= RC_RECORD_MAX_PROPS) {
-                /* more than this build can hold: ignored (forward compatible) */
-                free(val);
-                val = NULL;
-                continue;
-            }
-            char *pname = decode(l.name + plen, l.nlen - plen, &why);
-            if (!pname) {
-                rc_errf(err, errlen, "line %zu: property name: %s", lineno, why);
-                goto bad;
-            }
-            out->props[out->nprops].name = pname;
-            out->props[out->nprops].value = val;
-            out->nprops++;
-            val = NULL;
-            continue;
-        }
-
-        size_t fi;
-        for (fi = 0; fi < NFIELDS; fi++)
-            if (fields[fi].kind != K_PROPS && name_eq(l.name, l.nlen, fields[fi].name))
-                break;
-        if (fi == NFIELDS) {
-            /* unknown header: ignored (forward compatible) */
-            free(val);
-            val = NULL;
-            continue;
-        }
-        const struct field *f = &fields[fi];
-        if (seen & (1ull << fi)) {
-            rc_errf(err, errlen, "line %zu: duplicate %s header", lineno, f->name);
-            goto bad;
-        }
-        seen |= 1ull << fi;
-
-        char *dst = (char *)out + f->off;
-        long long v;
-        switch (f->kind) {
-        case K_STR:
-            *str_at(out, f->off) = val;
-            val = NULL;
-            continue;
-        case K_INT:
-            if (parse_ll(val, INT_MIN, INT_MAX, &v) < 0)
-                goto badnum;
-            {
-                int x = (int)v;
-                memcpy(dst, &x, sizeof x);
-            }
-            break;
-        case K_LONG:
-            if (parse_ll(val, LONG_MIN, LONG_MAX, &v) < 0)
-                goto badnum;
-            {
-                long x = (long)v;
-                memcpy(dst, &x, sizeof x);
-            }
-            break;
-        case K_LLONG:
-            if (parse_ll(val, LLONG_MIN, LLONG_MAX, &v) < 0)
-                goto badnum;
-            memcpy(dst, &v, sizeof v);
-            break;
-        case K_ISO:
-            break; /* derived from Diverted-At-Ms */
-        case K_BODYLEN:
-            if (parse_size(val, &body_len) < 0)
-                goto badnum;
-            have_bodylen = 1;
-            break;
-        case K_PROPS:
-            break; /* handled above */
-        }
+    struct parse ps = { .data = data, .len = len, .out = out, .err = err, .errlen = errlen };
+    const char *p = NULL;
+    size_t n = 0;
+    int rc;
+    while ((rc = next_line(&ps, &p, &n)) > 0) {
+        struct line l = { 0 };
+        char *val = NULL;
+        rc = read_header(&ps, p, n, &l, &val);
+        if (rc == 0)
+            rc = ps.have_magic ? take_header(&ps, &l, &val) : take_magic(&ps, &l, val);
         free(val);
-        val = NULL;
-        continue;
-    badnum:
-        rc_errf(err, errlen, "line %zu: %s: not a number in range", lineno, f->name);
-        goto bad;
+        if (rc < 0)
+            break;
     }
+    if (rc == 0)
+        rc = take_body(&ps);
+    if (rc < 0)
+        rc_record_free(out);
+    return rc;
+}
 
-    if (!have_bodylen) {
-        rc_errf(err, errlen, "missing Body-Length header");
-        goto bad;
-    }
-    size_t avail = len - pos;
-    if (avail < body_len) {
-        rc_errf(err, errlen, "torn record: body has %zu of %zu bytes", avail, body_len);
-        goto bad;
-    }
-    if (avail > body_len) {
-        rc_errf(err, errlen, "%zu trailing bytes after the body", avail - body_len);
-        goto bad;
-    }
-    char *body = malloc(body_len + 1);
-    if (!body) {
-        rc_errf(err, errlen, "out of memory");
-        goto bad;
-    }
-    if (body_len)
-        memcpy(body, data + pos, body_len);
-    body[body_len] = '\0';
-    out->body = body;
-    out->body_len = body_len;
-    return 0;
+bool rc_record_has(const struct rc_record *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (name_eq(name, n, fields[i].name))
+            return (r->present >> i) & 1;
+    return false;
+}
 
-bad:
-    free(val);
-    rc_record_free(out);
-    return -1;
+const char *rc_record_required(size_t i)
+{
+    for (size_t k = 0; k < NFIELDS; k++)
+        if (fields[k].required && i-- == 0)
+            return fields[k].name;
+    return NULL;
 }
 
 void rc_record_free(struct rc_record *r)

@@ -19,12 +19,16 @@
  *    (only for absurd values); Diverted-At-Ms is always written.
  * The parser accepts CRLF line ends, header names in any case and any
  * spacing around values; it rejects a bad or truncated %XX, %00, raw bytes
- * that should have been encoded, duplicate known headers, bad or out-of-range
- * numbers, a version other than RC_RECORD_VERSION, and bytes after the body.
+ * that should have been encoded (in property names too, beyond the ones it
+ * keeps), duplicate known headers, bad or out-of-range numbers, a version
+ * other than RC_RECORD_VERSION, and bytes after the body. It notes which
+ * known headers were given (rc_record_has): a parsed integer field that
+ * was not in the input is 0 only because the record is zeroed.
  */
 #ifndef RECONSUME_POLICY_RECORD_H
 #define RECONSUME_POLICY_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define RC_RECORD_VERSION 1
@@ -78,6 +82,9 @@ struct rc_record {
     struct rc_prop props[RC_RECORD_MAX_PROPS];
     const char *body;
     size_t body_len;
+    /* Set by rc_record_parse only (the encoder ignores it): which known
+     * headers the input gave; read it with rc_record_has(). */
+    unsigned long long present;
 };
 
 /* Encoded size of r, including the body; SIZE_MAX on overflow. */
@@ -93,6 +100,21 @@ size_t rc_record_encode(const struct rc_record *r, char *buf, size_t cap);
  * Body-Length is an error (a torn record).
  */
 int rc_record_parse(const char *data, size_t len, struct rc_record *out, char *err, size_t errlen);
+
+/*
+ * Whether a parsed record's input had the header name (any case; a
+ * "Property-" name: any property). False for a name the format does not
+ * know, and for every name on a record that was not parsed.
+ */
+bool rc_record_has(const struct rc_record *r, const char *name);
+
+/*
+ * The headers that every diversion record has, by index from 0 (NULL past
+ * the last): every integer field, which the encoder always writes, and
+ * Outcome, the reason, which the shim always sets. A parsed record without
+ * one of them was not written whole by this format's writer: damaged.
+ */
+const char *rc_record_required(size_t i);
 
 /*
  * Free what rc_record_parse allocated and zero *r; safe on a zeroed record

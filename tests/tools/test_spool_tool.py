@@ -202,8 +202,137 @@ def test_replay_killed_midway_then_rerun(tmp_path):
 def test_purge_choices(spool):
     r = tool("purge", "--spool", spool, "--reason", "bad_status", "--dry-run", check=0)
     assert r.stdout.startswith("would remove") and r.stdout.count("\n") == 1
-    r = tool("purge", "--spool", spool, "B2", check=0)
+    r = tool("purge", "--spool", spool, "--yes", "B2", check=0)   # never replayed: --yes (issue 14)
     assert r.stdout.count("removed") == 1 and len(list((spool / "new").iterdir())) == 1
-    r = tool("purge", "--spool", spool, "--all", "--json", check=0)
+    r = tool("purge", "--spool", spool, "--all", "--yes", "--json", check=0)
     assert len(json.loads(r.stdout)) == 1
     tool("purge", "--spool", spool, "--from-topic", "P", "--namesrv", "x", check=2)
+
+
+def test_symlinked_subdirectories_are_refused(spool, tmp_path):
+    """Issue 13 item 5: a spool whose replayed/ (or new/) is a symlink is
+    refused whole; nothing outside the spool is listed, moved or removed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    record = sorted((spool / "new").iterdir())[0]
+    victim = outside / "1700000000000.1_0.VICT.rec"
+    victim.write_bytes(record.read_bytes())
+    (spool / "replayed").symlink_to(outside)
+    for args in (["list", "--replayed"], ["list", "--replayed", "--json"], ["purge", "--replayed"],
+                 ["purge", "--all", "--replayed"], ["show", victim.name]):
+        r = tool(*args, "--spool", spool, check=3)
+        assert "VICT" not in r.stdout, (args, r.stdout)
+        assert f"{spool}/replayed is a symlink; refused" in r.stderr, (args, r.stderr)
+    assert victim.read_bytes() == record.read_bytes()
+    # replay would move what it sent into replayed/: refused before any send
+    r = tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", DOUBLE / "librocketmq.so",
+             env=replay_env(tmp_path), check=3)
+    assert "replayed is a symlink; refused" in r.stderr and sent(tmp_path)[0] == []
+    assert sorted(p.name for p in outside.iterdir()) == [victim.name]
+    assert record.exists()
+
+    (spool / "replayed").unlink()
+    (spool / "new").rename(tmp_path / "real-new")
+    (spool / "new").symlink_to(tmp_path / "real-new")
+    for args in (["list"], ["purge", "--all"]):
+        r = tool(*args, "--spool", spool, check=3)
+        assert f"{spool}/new is a symlink; refused" in r.stderr, (args, r.stderr)
+    assert record.name in [p.name for p in (tmp_path / "real-new").iterdir()]
+
+
+HOLLOW_PROPS = 300000
+
+
+def hollow_record(spool):
+    """Only the magic line, 300,000 properties and Body-Length (issue 13 item 6)."""
+    name = "1700000000000.1_0.HOLLOW.rec"
+    (spool / "new" / name).write_text(
+        "Reconsume-Record: 1\n" + "".join(f"Property-X{i}: v{i}\n" for i in range(HOLLOW_PROPS))
+        + "Body-Length: 0\n\n")
+    return name
+
+
+def test_show_invents_no_header_and_shows_every_property(spool):
+    name = hollow_record(spool)
+    r = tool("show", "--spool", spool, name, check=1)
+    lines = r.stdout.splitlines()
+    for h in ("Status", "Attempts", "Max-Retries", "Diverted-At", "Diverted-At-Ms", "Outcome",
+              "Queue-Id", "Pid"):
+        assert not any(x.startswith(h + ": ") for x in lines), h   # not in the file: not shown
+    props = [x for x in lines if x.startswith("Property-")]
+    assert len(props) == HOLLOW_PROPS
+    assert props[0] == "Property-X0: v0" and props[-1] == f"Property-X{HOLLOW_PROPS - 1}: v{HOLLOW_PROPS - 1}"
+    damaged = [x for x in lines if x.startswith("Damaged: ")]
+    assert len(damaged) == 1 and "Status" in damaged[0] and "Outcome" in damaged[0], damaged
+    assert f"{name}: damaged record: " in r.stderr and "Attempts" in r.stderr
+    j = json.loads(tool("show", "--spool", spool, name, "--json", check=1).stdout)
+    assert "Status" not in j["headers"] and "Diverted-At" not in j["headers"]
+    assert sum(k.startswith("Property-") for k in j["headers"]) == HOLLOW_PROPS
+    assert {"Status", "Attempts", "Outcome", "Diverted-At-Ms"} <= set(j["missing"])
+    # A complete record still shows exit 0 and nothing missing.
+    assert "Damaged" not in tool("show", "--spool", spool, "B2", check=0).stdout
+
+
+def test_list_and_stats_warn_about_a_damaged_record(spool):
+    name = hollow_record(spool)
+    r = tool("list", "--spool", spool, check=1)
+    assert [x.split()[3] for x in r.stdout.splitlines()[1:]] == ["A1", "B2"]
+    assert name not in r.stdout
+    (err,) = r.stderr.splitlines()
+    assert err.startswith(f"reconsume-spool: {name}: damaged record: ") and "Outcome" in err
+    assert json.loads(tool("stats", "--spool", spool, "--json", check=1).stdout)["damaged"] == 1
+    r = tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", DOUBLE / "librocketmq.so",
+             name, check=1)
+    assert "damaged record" in r.stderr and (spool / "new" / name).exists()
+
+
+def test_show_a_msgid_that_starts_with_a_dash(tmp_path):
+    """Issue 13: `show -- -rf` names the record whose msgId is -rf."""
+    spool = divert(tmp_path / "c", ["id=-rf body=status:1", "id=--all body=status:1"])
+    r = tool("show", "--spool", spool, "--", "-rf", check=0)
+    assert "Msg-Id: -rf" in r.stdout
+    r = tool("purge", "--spool", spool, "--dry-run", "--", "--all", check=0)
+    assert r.stdout.count("would remove") == 1 and ".--all.rec" in r.stdout
+    assert "unknown option '-rf'" in tool("show", "--spool", spool, "-rf", check=2).stderr
+
+
+def test_show_by_key_or_unambiguous_prefix(tmp_path):
+    """Issue 14: show takes a record id, a msgId, a key, or a prefix of a
+    record id or msgId that names one record; the first kind that matches wins."""
+    spool = divert(tmp_path / "c", ["id=A1 keys=KA body=status:1",
+                                    "id=KA keys=Z1 body=status:1",
+                                    "id=B2 keys=K2\\x20shared body=status:1",
+                                    "id=C3 keys=shared body=status:1"])
+    ids = {p.name.split(".")[-2]: p.name for p in (spool / "new").iterdir()}
+    msg = lambda r: [x for x in r.stdout.splitlines() if x.startswith("Msg-Id: ")]  # noqa: E731
+    assert msg(tool("show", "--spool", spool, "Z1", check=0)) == ["Msg-Id: KA"]    # a key
+    assert msg(tool("show", "--spool", spool, "K2", check=0)) == ["Msg-Id: B2"]    # one of its keys
+    assert msg(tool("show", "--spool", spool, "KA", check=0)) == ["Msg-Id: KA"]    # msgId before key
+    assert msg(tool("show", "--spool", spool, "C", check=0)) == ["Msg-Id: C3"]     # msgId prefix
+    assert msg(tool("show", "--spool", spool, ids["B2"][:-6], check=0)) == ["Msg-Id: B2"]  # id prefix
+    r = tool("show", "--spool", spool, "shared", check=1)
+    assert "more than one record has this key" in r.stderr and r.stdout == ""
+    r = tool("show", "--spool", spool, ids["A1"][:5], check=1)
+    assert "more than one record id or msgId starts with this" in r.stderr
+    assert "no such record" in tool("show", "--spool", spool, "nope", check=1).stderr
+    # replay and purge still take exact ids and msgIds only
+    assert "no such record" in tool("purge", "--spool", spool, "--yes", "Z1", check=2).stderr
+
+
+def test_purge_of_never_replayed_records_needs_yes(spool, tmp_path):
+    """Issue 14: a record never replayed exists nowhere else; removing one needs --yes."""
+    before = sorted((spool / "new").iterdir())
+    for args in (["B2"], ["--all"], ["--reason", "bad_status"], ["--all", "--replayed"]):
+        r = tool("purge", "--spool", spool, *args, check=2)
+        assert "never replayed" in r.stderr and "--yes" in r.stderr, (args, r.stderr)
+        assert r.stdout == ""
+    assert sorted((spool / "new").iterdir()) == before
+    assert tool("purge", "--spool", spool, "--all", "--dry-run", check=0).stdout.count("would remove") == 2
+    lib = DOUBLE / "librocketmq.so"
+    tool("replay", "--spool", spool, "--namesrv", "x", "--client-lib", lib, "A1",
+         env=replay_env(tmp_path), check=0)
+    r = tool("purge", "--spool", spool, "--replayed", check=0)          # replayed: no --yes needed
+    assert r.stdout.count("removed") == 1
+    r = tool("purge", "--spool", spool, "--yes", "B2", check=0)
+    assert r.stdout.count("removed") == 1 and list((spool / "new").iterdir()) == []
+    assert "--yes does not apply to list" in tool("list", "--yes", "--spool", spool, check=2).stderr

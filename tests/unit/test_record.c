@@ -548,6 +548,59 @@ static void expect_parse_error(const char *s, size_t len, const char *needle)
 }
 #define EXPECT_ERR(lit, needle) expect_parse_error(lit, sizeof(lit) - 1, needle)
 
+/* Issue 13 item 6: which headers a parsed record had, so that a reader can
+ * tell "0" from "not there"; and property names are checked to the last. */
+static void test_parse_notes_present_headers(void **state)
+{
+    (void)state;
+    struct rc_record r, p;
+    base_record(&r);
+    size_t len;
+    char *buf = encode(&r, &len), err[256];
+    assert_int_equal(rc_record_parse(buf, len, &p, err, sizeof err), 0);
+    free(buf);
+    for (size_t i = 0; rc_record_required(i); i++)
+        assert_true(rc_record_has(&p, rc_record_required(i)));
+    assert_true(rc_record_has(&p, "outcome"));     /* any case */
+    assert_true(rc_record_has(&p, "Property-"));
+    assert_true(rc_record_has(&p, "Diverted-At"));
+    assert_false(rc_record_has(&p, "Injected"));   /* NULL: not written */
+    assert_false(rc_record_has(&p, "No-Such-Header"));
+    rc_record_free(&p);
+    assert_false(rc_record_has(&p, "Outcome"));    /* freed: zeroed */
+
+    static const char hollow[] = "Reconsume-Record: 1\nProperty-X: 1\nstatus: 0\nBody-Length: 0\n\n";
+    assert_int_equal(rc_record_parse(hollow, sizeof hollow - 1, &p, err, sizeof err), 0);
+    assert_true(rc_record_has(&p, "Status"));
+    assert_true(rc_record_has(&p, "Body-Length"));
+    assert_true(rc_record_has(&p, "Property-"));
+    assert_false(rc_record_has(&p, "Attempts"));
+    assert_false(rc_record_has(&p, "Outcome"));
+    assert_false(rc_record_has(&p, "Diverted-At-Ms"));
+    rc_record_free(&p);
+
+    /* The required set: the integers and Outcome, never an optional string. */
+    size_t n = 0;
+    int outcome = 0, attempts = 0;
+    for (const char *h; (h = rc_record_required(n)) != NULL; n++) {
+        outcome |= strcmp(h, "Outcome") == 0;
+        attempts |= strcmp(h, "Attempts") == 0;
+        assert_true(strcmp(h, "Exception-Type") != 0 && strcmp(h, "Diverted-At") != 0 &&
+                    strcmp(h, "Property-") != 0 && strcmp(h, "Action") != 0);
+    }
+    assert_true(outcome && attempts && n == 13);
+}
+
+static void test_parse_checks_every_property_name(void **state)
+{
+    (void)state;
+    char rec[2048] = "Reconsume-Record: 1\n";
+    for (int i = 0; i < RC_RECORD_MAX_PROPS; i++)
+        snprintf(rec + strlen(rec), sizeof rec - strlen(rec), "Property-P%d: v\n", i);
+    strcat(rec, "Property-BAD%ZZ: v\nBody-Length: 0\n\n");
+    expect_parse_error(rec, strlen(rec), "property name: bad percent escape");
+}
+
 static void test_parse_minimal_and_crlf(void **state)
 {
     (void)state;
@@ -838,6 +891,8 @@ int main(void)
         cmocka_unit_test(test_parse_truncated_everywhere),
         cmocka_unit_test(test_parse_mutations),
         cmocka_unit_test(test_parse_err_buffer_edge),
+        cmocka_unit_test(test_parse_notes_present_headers),
+        cmocka_unit_test(test_parse_checks_every_property_name),
     };
     const struct CMUnitTest names[] = {
         cmocka_unit_test(test_safe_name),

@@ -126,12 +126,71 @@ static void errors(void **state)
     }
 }
 
+/* Issue 13: "--" ends the options, so a msgId that starts with '-' can be
+ * named; and an option is only ever its whole name. */
+static void double_dash_ends_options(void **state)
+{
+    (void)state;
+    struct ts_opts o;
+    char err[512];
+    assert_int_equal(parse(&o, err, sizeof err, "show", "--", "-rf", NULL), 0);
+    assert_int_equal(o.nids, 1);
+    assert_string_equal(o.ids[0], "-rf");
+    assert_int_equal(parse(&o, err, sizeof err, "show", "--hex", "a", "--", "-x", "--json", "--",
+                           NULL), 0);
+    assert_true(o.hex && !o.json);
+    assert_int_equal(o.nids, 4);
+    assert_string_equal(o.ids[0], "a");
+    assert_string_equal(o.ids[2], "--json");
+    assert_string_equal(o.ids[3], "--");
+    assert_int_equal(parse(&o, err, sizeof err, "purge", "--", "--all", NULL), 0);
+    assert_true(!o.all && o.nids == 1);
+    assert_int_equal(parse(&o, err, sizeof err, "show", "-", NULL), 0);
+    assert_string_equal(o.ids[0], "-");
+    assert_int_equal(parse(&o, err, sizeof err, "list", "--", "x", NULL), -1);
+    assert_string_equal(err, "list: unexpected argument 'x'");
+    assert_int_equal(parse(&o, err, sizeof err, "list", "--gro", "g", NULL), -1);
+    assert_string_equal(err, "list: unknown option '--gro' (see list --help)");
+    assert_int_equal(parse(&o, err, sizeof err, "list", "--replay", NULL), -1);
+    assert_string_equal(err, "list: unknown option '--replay' (see list --help)");
+    assert_int_equal(parse(&o, err, sizeof err, "show", "-rf", NULL), -1);
+    assert_string_equal(err, "show: unknown option '-rf' (see show --help)");
+    assert_int_equal(parse(&o, err, sizeof err, "list", "-hx", NULL), -1);
+    assert_string_equal(err, "list: unknown option '-hx' (see list --help)");
+    assert_int_equal(parse(&o, err, sizeof err, "list", "--hex=1", NULL), -1);
+    assert_string_equal(err, "list: option --hex does not apply to list (see list --help)");
+    assert_int_equal(parse(&o, err, sizeof err, "list", "--to", NULL), -1);
+    assert_string_equal(err, "list: option --to does not apply to list (see list --help)");
+    /* A value may start with '-'; parsing twice gives the same (no state kept). */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(parse(&o, err, sizeof err, "list", "--group", "-g", "-h", NULL), 0);
+        assert_string_equal(o.group, "-g");
+        assert_true(o.help);
+    }
+}
+
+/* Issue 14: purge --yes (the only command that takes it). */
+static void purge_yes(void **state)
+{
+    (void)state;
+    struct ts_opts o;
+    char err[512];
+    assert_int_equal(parse(&o, err, sizeof err, "purge", "--all", "--yes", NULL), 0);
+    assert_true(o.yes && o.all);
+    assert_int_equal(parse(&o, err, sizeof err, "purge", "--all", NULL), 0);
+    assert_false(o.yes);
+    assert_int_equal(parse(&o, err, sizeof err, "replay", "--namesrv", "n", "--yes", NULL), -1);
+    assert_string_equal(err, "replay: option --yes does not apply to replay (see replay --help)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(times),
         cmocka_unit_test(commands),
         cmocka_unit_test(errors),
+        cmocka_unit_test(double_dash_ends_options),
+        cmocka_unit_test(purge_yes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

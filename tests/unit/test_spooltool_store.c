@@ -2,7 +2,9 @@
  * test_spooltool_store.c - reading a spool with damaged, truncated and
  * foreign files (each named with a clear reason, the rest still read), the
  * replayed/ move, the ledger (a torn last line is not a confirmation), and
- * the filters.
+ * the filters; and a spool whose subdirectories are symlinks (issue 13
+ * item 5): nothing outside it is read, moved or removed; a record without
+ * the headers every record has is damaged (item 6).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -179,12 +181,124 @@ static void replayed_move_and_ledger(void **state)
     ts_ledger_free(&l);
 }
 
+static bool exists(const char *a, const char *b)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/%s", a, b);
+    return access(p, F_OK) == 0;
+}
+
+static void symlinked_subdirectories_refused(void **state)
+{
+    (void)state;
+    char base[300], outside[320], spool[320], p[700], err[512], buf[2048];
+    snprintf(base, sizeof base, "%s/links", dir);
+    snprintf(outside, sizeof outside, "%s/outside", base);
+    snprintf(spool, sizeof spool, "%s/spool", base);
+    assert_int_equal(mkdir(base, 0700), 0);
+    assert_int_equal(mkdir(outside, 0700), 0);
+    assert_int_equal(mkdir(spool, 0700), 0);
+    snprintf(p, sizeof p, "%s/new", spool);
+    assert_int_equal(mkdir(p, 0700), 0);
+    size_t n = good(buf, sizeof buf, "V", "g", 1700000000000LL, "reconsume");
+    snprintf(p, sizeof p, "%s/1700000000000.1_0.VICT.rec", outside);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/new/1700000000001.1_1.N.rec", spool);
+    f = fopen(p, "wb");
+    assert_non_null(f);
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/replayed", spool);
+    assert_int_equal(symlink(outside, p), 0);
+
+    /* Loading refuses the spool, with or without its replayed records. */
+    struct ts_set s = {0};
+    for (int with = 0; with < 2; with++) {
+        assert_int_equal(ts_spool_load(spool, with, &s, err, sizeof err), -1);
+        assert_non_null(strstr(err, "/spool/replayed is a symlink; refused"));
+        assert_int_equal(s.n, 0);
+    }
+    assert_int_equal(ts_spool_check(spool, err, sizeof err), -1);
+    /* Removing or marking never goes through the link. */
+    struct ts_rec e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.id, sizeof e.id, "1700000000000.1_0.VICT.rec");
+    e.replayed = true;
+    assert_int_equal(ts_spool_remove(spool, &e, err, sizeof err), -1);
+    assert_non_null(strstr(err, "is a symlink; refused"));
+    assert_true(exists(outside, "1700000000000.1_0.VICT.rec"));
+    assert_int_equal(ts_spool_mark_replayed(spool, "1700000000001.1_1.N.rec", err, sizeof err), -1);
+    assert_non_null(strstr(err, "is a symlink; refused"));
+    assert_true(exists(spool, "new/1700000000001.1_1.N.rec"));
+    assert_false(exists(outside, "1700000000001.1_1.N.rec"));
+    /* An id is a name in the directory, never a path. */
+    e.replayed = false;
+    snprintf(e.id, sizeof e.id, "../../outside/1700000000000.1_0.VICT.rec");
+    assert_int_equal(ts_spool_remove(spool, &e, err, sizeof err), -1);
+    assert_true(exists(outside, "1700000000000.1_0.VICT.rec"));
+
+    /* A symlinked new/, and a symlinked spool directory (the shim's rule). */
+    assert_int_equal(unlink(p), 0);
+    snprintf(p, sizeof p, "%s/new", spool);
+    char moved[700];
+    snprintf(moved, sizeof moved, "%s/real-new", base);
+    assert_int_equal(rename(p, moved), 0);
+    assert_int_equal(symlink(moved, p), 0);
+    assert_int_equal(ts_spool_load(spool, false, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/spool/new is a symlink; refused"));
+    snprintf(e.id, sizeof e.id, "1700000000001.1_1.N.rec");
+    assert_int_equal(ts_spool_remove(spool, &e, err, sizeof err), -1);
+    assert_true(exists(moved, "1700000000001.1_1.N.rec"));
+    snprintf(p, sizeof p, "%s/alias", base);
+    assert_int_equal(symlink(spool, p), 0);
+    strcat(p, "/");
+    assert_int_equal(ts_spool_load(p, false, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/alias is a symlink; refused"));
+    ts_set_free(&s);
+}
+
+/* Issue 13 item 6: a record without headers that every record has is
+ * damaged (named), yet kept parsed so that show can say what it does have. */
+static void missing_headers_are_damage(void **state)
+{
+    (void)state;
+    static const char hollow[] = "Reconsume-Record: 1\r\nProperty-X1: a\r\nBody-Length: 2\r\n\r\nhi";
+    struct ts_rec e;
+    memset(&e, 0, sizeof e);
+    ts_rec_parse(&e, hollow, sizeof hollow - 1);
+    assert_false(e.ok);
+    assert_true(e.parsed);
+    assert_non_null(strstr(e.err, "damaged record: no Outcome, Status, Attempts, "));
+    assert_non_null(strstr(e.err, "Diverted-At-Ms headers"));
+    assert_int_equal(e.head_len, sizeof hollow - 1 - 2);
+    assert_memory_equal(e.head, hollow, e.head_len);
+    struct ts_opts o;
+    memset(&o, 0, sizeof o);
+    o.group = "*";
+    assert_false(ts_match(&o, &e)); /* a filter never picks a damaged record */
+    rc_record_free(&e.r);
+    free(e.head);
+
+    char buf[2048];
+    size_t n = good(buf, sizeof buf, "W", "g", 1700000000000LL, "reconsume");
+    memset(&e, 0, sizeof e);
+    ts_rec_parse(&e, buf, n);
+    assert_true(e.ok && e.parsed);
+    rc_record_free(&e.r);
+    free(e.head);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(damaged_named_rest_read),
         cmocka_unit_test(missing_spool_is_an_error),
         cmocka_unit_test(replayed_move_and_ledger),
+        cmocka_unit_test(symlinked_subdirectories_refused),
+        cmocka_unit_test(missing_headers_are_damage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

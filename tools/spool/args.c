@@ -1,11 +1,13 @@
 /*
- * args.c - reconsume-spool's command line (see args.h). Every option is
- * checked here; a bad one is one line naming it, its value and what is
- * accepted.
+ * args.c - reconsume-spool's command line (see args.h), read with
+ * getopt_long. Every option is checked here; a bad one is one line naming
+ * it, its value and what is accepted.
  */
 #include "tools/spool/args.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +105,7 @@ int ts_parse_time(const char *v, long long now_ms, long long *out)
 enum {
     O_SPOOL = 1 << 0, O_FROM = 1 << 1, O_NAMESRV = 1 << 2, O_LIB = 1 << 3, O_TO = 1 << 4,
     O_STATE = 1 << 5, O_FILTER = 1 << 6, O_JSON = 1 << 7, O_HEX = 1 << 8, O_REPLAYED = 1 << 9,
-    O_ALL = 1 << 10, O_DRY = 1 << 11, O_LIMIT = 1 << 12, O_IDS = 1 << 13,
+    O_ALL = 1 << 10, O_DRY = 1 << 11, O_LIMIT = 1 << 12, O_IDS = 1 << 13, O_YES = 1 << 14,
 };
 static const unsigned allowed[] = {
     [TS_LIST] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_FILTER | O_JSON | O_REPLAYED,
@@ -111,21 +113,160 @@ static const unsigned allowed[] = {
     [TS_STATS] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_FILTER | O_JSON | O_REPLAYED,
     [TS_REPLAY] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_TO | O_STATE | O_FILTER | O_JSON |
                   O_DRY | O_LIMIT | O_IDS,
-    [TS_PURGE] = O_SPOOL | O_FILTER | O_JSON | O_REPLAYED | O_ALL | O_DRY | O_IDS,
+    [TS_PURGE] = O_SPOOL | O_FILTER | O_JSON | O_REPLAYED | O_ALL | O_DRY | O_IDS | O_YES,
 };
 
-static const struct opt {
-    const char *name;
-    unsigned bit;
-    int has_arg;
-} opts[] = {
-    {"--spool", O_SPOOL, 1},     {"--from-topic", O_FROM, 1}, {"--namesrv", O_NAMESRV, 1},
-    {"--client-lib", O_LIB, 1},  {"--to", O_TO, 1},           {"--state", O_STATE, 1},
-    {"--group", O_FILTER, 1},    {"--topic", O_FILTER, 1},    {"--reason", O_FILTER, 1},
-    {"--since", O_FILTER, 1},    {"--until", O_FILTER, 1},    {"--json", O_JSON, 0},
-    {"--hex", O_HEX, 0},         {"--replayed", O_REPLAYED, 0}, {"--all", O_ALL, 0},
-    {"--dry-run", O_DRY, 0},     {"--limit", O_LIMIT, 1},
+/* The long options: getopt_long's table, and which bit each one is. */
+enum { OPT_HELP = 'h', OPT_FIRST = 0x100 };
+static const struct option longopts[] = {
+    {"spool", required_argument, NULL, OPT_FIRST + 0},
+    {"from-topic", required_argument, NULL, OPT_FIRST + 1},
+    {"namesrv", required_argument, NULL, OPT_FIRST + 2},
+    {"client-lib", required_argument, NULL, OPT_FIRST + 3},
+    {"to", required_argument, NULL, OPT_FIRST + 4},
+    {"state", required_argument, NULL, OPT_FIRST + 5},
+    {"group", required_argument, NULL, OPT_FIRST + 6},
+    {"topic", required_argument, NULL, OPT_FIRST + 7},
+    {"reason", required_argument, NULL, OPT_FIRST + 8},
+    {"since", required_argument, NULL, OPT_FIRST + 9},
+    {"until", required_argument, NULL, OPT_FIRST + 10},
+    {"json", no_argument, NULL, OPT_FIRST + 11},
+    {"hex", no_argument, NULL, OPT_FIRST + 12},
+    {"replayed", no_argument, NULL, OPT_FIRST + 13},
+    {"all", no_argument, NULL, OPT_FIRST + 14},
+    {"dry-run", no_argument, NULL, OPT_FIRST + 15},
+    {"limit", required_argument, NULL, OPT_FIRST + 16},
+    {"yes", no_argument, NULL, OPT_FIRST + 17},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
+static const unsigned bits[] = {
+    O_SPOOL, O_FROM, O_NAMESRV, O_LIB, O_TO, O_STATE, O_FILTER, O_FILTER, O_FILTER,
+    O_FILTER, O_FILTER, O_JSON, O_HEX, O_REPLAYED, O_ALL, O_DRY, O_LIMIT, O_YES,
+};
+
+/* The long option whose whole name is the n bytes at s (no abbreviation:
+ * --to and --topic, --replayed and --reason must never be guessed), or NULL. */
+static const struct option *exact(const char *s, size_t n)
+{
+    for (const struct option *op = longopts; op->name; op++)
+        if (strlen(op->name) == n && strncmp(s, op->name, n) == 0)
+            return op;
+    return NULL;
+}
+
+/*
+ * What is wrong with the option element a (getopt_long refused it, or it
+ * was an abbreviation): one line in err, and -1. The checks come in the
+ * order a reader expects: unknown, not for this command, then its value.
+ */
+static int bad_option(const char *cmd, enum ts_cmd c, const char *a, char *err, size_t errlen)
+{
+    size_t alen = strcspn(a, "=");
+    const struct option *op = strncmp(a, "--", 2) == 0 ? exact(a + 2, alen - 2) : NULL;
+    if (!op || op->val == OPT_HELP)
+        return ERR("%s: unknown option '%s' (see %s --help)", cmd, a, cmd);
+    if (!(allowed[c] & bits[op->val - OPT_FIRST]))
+        return ERR("%s: option %.*s does not apply to %s (see %s --help)", cmd, (int)alen, a,
+                   cmd, cmd);
+    if (op->has_arg)
+        return ERR("%s: option --%s needs a value", cmd, op->name);
+    return ERR("%s: option --%s takes no value", cmd, op->name);
+}
+
+/* One option with its value (NULL for a flag) into o. */
+static int set_option(struct ts_opts *o, const char *cmd, const char *n, const char *val,
+                      long long now_ms, char *err, size_t errlen)
+{
+    if (val && !val[0])
+        return ERR("%s: option --%s: empty value", cmd, n);
+    if (!strcmp(n, "spool")) o->spool = val;
+    else if (!strcmp(n, "from-topic")) o->from_topic = val;
+    else if (!strcmp(n, "namesrv")) o->namesrv = val;
+    else if (!strcmp(n, "client-lib")) o->client_lib = val;
+    else if (!strcmp(n, "to")) o->to = val;
+    else if (!strcmp(n, "state")) o->state = val;
+    else if (!strcmp(n, "group")) o->group = val;
+    else if (!strcmp(n, "topic")) o->topic = val;
+    else if (!strcmp(n, "reason")) o->reason = val;
+    else if (!strcmp(n, "json")) o->json = true;
+    else if (!strcmp(n, "hex")) o->hex = true;
+    else if (!strcmp(n, "replayed")) o->replayed = true;
+    else if (!strcmp(n, "all")) o->all = true;
+    else if (!strcmp(n, "dry-run")) o->dry_run = true;
+    else if (!strcmp(n, "yes")) o->yes = true;
+    else if (!strcmp(n, "since") || !strcmp(n, "until")) {
+        long long t;
+        if (ts_parse_time(val, now_ms, &t) != 0)
+            return ERR("%s: --%s='%s': expected unix ms, an ISO 8601 UTC time such as "
+                       "2024-05-06T07:08:09Z, or a duration ago such as 30m, 2h, 7d",
+                       cmd, n, val);
+        if (n[1] == 'i') { o->since_ms = t; o->has_since = true; }
+        else { o->until_ms = t; o->has_until = true; }
+    } else if (!strcmp(n, "limit")) {
+        char *end;
+        errno = 0;
+        long k = strtol(val, &end, 10);
+        if (val[0] < '0' || val[0] > '9' || *end || errno || k < 1 || k > 100000000)
+            return ERR("%s: --limit='%s': expected an integer from 1 to 100000000", cmd, val);
+        o->limit = k;
+    }
+    return 0;
+}
+
+static int add_id(struct ts_opts *o, const char *cmd, const char *a, char *err, size_t errlen)
+{
+    if (!(allowed[o->cmd] & O_IDS))
+        return ERR("%s: unexpected argument '%s'", cmd, a);
+    if (o->nids == TS_IDS_MAX)
+        return ERR("%s: more than %d record ids", cmd, TS_IDS_MAX);
+    o->ids[o->nids++] = a;
+    return 0;
+}
+
+/*
+ * The command's own arguments, argv[0] being the command: options (any
+ * order, --name VALUE or --name=VALUE, -h), record ids among them, and
+ * after "--" ids only. getopt_long returns them in order ("-" first in its
+ * option string), reports a missing value as ':' (the ':' after it), and
+ * writes nothing to stderr (opterr = 0): the errors are said here.
+ */
+static int parse_command_args(int argc, char **argv, long long now_ms, struct ts_opts *o,
+                              char *err, size_t errlen)
+{
+    const char *cmd = argv[0];
+    opterr = 0;
+    optind = 0; /* glibc: start afresh (the unit tests parse many command lines) */
+    for (;;) {
+        int at = optind ? optind : 1, idx = -1;
+        int c = getopt_long(argc, argv, "-:h", longopts, &idx);
+        if (c == -1)
+            break;
+        if (c == 1) {
+            if (add_id(o, cmd, optarg, err, errlen) != 0)
+                return -1;
+            continue;
+        }
+        if (c == '?' || c == ':')
+            return bad_option(cmd, o->cmd, argv[at], err, errlen);
+        if (c == OPT_HELP) {
+            o->help = true;
+            continue;
+        }
+        const struct option *op = &longopts[c - OPT_FIRST];
+        /* getopt_long takes an unambiguous abbreviation; this tool does not. */
+        if (strncmp(argv[at], "--", 2) != 0 ||
+            strcspn(argv[at] + 2, "=") != strlen(op->name) ||
+            !(allowed[o->cmd] & bits[c - OPT_FIRST]))
+            return bad_option(cmd, o->cmd, argv[at], err, errlen);
+        if (set_option(o, cmd, op->name, optarg, now_ms, err, errlen) != 0)
+            return -1;
+    }
+    for (int i = optind; i < argc; i++) /* after "--" */
+        if (add_id(o, cmd, argv[i], err, errlen) != 0)
+            return -1;
+    return 0;
+}
 
 int ts_parse_args(int argc, char **argv, long long now_ms, struct ts_opts *o, char *err,
                   size_t errlen)
@@ -152,89 +293,22 @@ int ts_parse_args(int argc, char **argv, long long now_ms, struct ts_opts *o, ch
     if (o->cmd == TS_NONE)
         return ERR("unknown command '%s'; expected list, show, stats, replay, purge or help",
                    argv[i]);
-    const char *cmd = argv[i++];
+    const char *cmd = argv[i];
     if (o->cmd == TS_HELP) {
         /* "help CMD" is "CMD --help". */
         o->help = true;
-        if (i < argc) {
+        if (i + 1 < argc) {
             for (int c = TS_LIST; c < TS_HELP; c++)
-                if (strcmp(argv[i], names[c]) == 0)
+                if (strcmp(argv[i + 1], names[c]) == 0)
                     o->cmd = (enum ts_cmd)c;
             if (o->cmd == TS_HELP)
                 return ERR("help '%s': unknown command; expected list, show, stats, replay or purge",
-                           argv[i]);
+                           argv[i + 1]);
         }
         return 0;
     }
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            o->help = true;
-            continue;
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            if (!(allowed[o->cmd] & O_IDS))
-                return ERR("%s: unexpected argument '%s'", cmd, a);
-            if (o->nids == TS_IDS_MAX)
-                return ERR("%s: more than %d record ids", cmd, TS_IDS_MAX);
-            o->ids[o->nids++] = a;
-            continue;
-        }
-        const struct opt *op = NULL;
-        const char *val = NULL;
-        size_t alen = strcspn(a, "=");
-        for (size_t k = 0; k < sizeof opts / sizeof *opts; k++)
-            if (strlen(opts[k].name) == alen && strncmp(a, opts[k].name, alen) == 0)
-                op = &opts[k];
-        if (!op)
-            return ERR("%s: unknown option '%s' (see %s --help)", cmd, a, cmd);
-        if (!(allowed[o->cmd] & op->bit))
-            return ERR("%s: option %.*s does not apply to %s (see %s --help)", cmd, (int)alen, a,
-                       cmd, cmd);
-        if (op->has_arg) {
-            if (a[alen] == '=')
-                val = a + alen + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return ERR("%s: option %s needs a value", cmd, op->name);
-            if (!val[0])
-                return ERR("%s: option %s: empty value", cmd, op->name);
-        } else if (a[alen] == '=') {
-            return ERR("%s: option %s takes no value", cmd, op->name);
-        }
-        const char *n = op->name;
-        if (!strcmp(n, "--spool")) o->spool = val;
-        else if (!strcmp(n, "--from-topic")) o->from_topic = val;
-        else if (!strcmp(n, "--namesrv")) o->namesrv = val;
-        else if (!strcmp(n, "--client-lib")) o->client_lib = val;
-        else if (!strcmp(n, "--to")) o->to = val;
-        else if (!strcmp(n, "--state")) o->state = val;
-        else if (!strcmp(n, "--group")) o->group = val;
-        else if (!strcmp(n, "--topic")) o->topic = val;
-        else if (!strcmp(n, "--reason")) o->reason = val;
-        else if (!strcmp(n, "--json")) o->json = true;
-        else if (!strcmp(n, "--hex")) o->hex = true;
-        else if (!strcmp(n, "--replayed")) o->replayed = true;
-        else if (!strcmp(n, "--all")) o->all = true;
-        else if (!strcmp(n, "--dry-run")) o->dry_run = true;
-        else if (!strcmp(n, "--since") || !strcmp(n, "--until")) {
-            long long t;
-            if (ts_parse_time(val, now_ms, &t) != 0)
-                return ERR("%s: %s='%s': expected unix ms, an ISO 8601 UTC time such as "
-                           "2024-05-06T07:08:09Z, or a duration ago such as 30m, 2h, 7d",
-                           cmd, n, val);
-            if (n[2] == 's') { o->since_ms = t; o->has_since = true; }
-            else { o->until_ms = t; o->has_until = true; }
-        } else if (!strcmp(n, "--limit")) {
-            char *end;
-            errno = 0;
-            long k = strtol(val, &end, 10);
-            if (val[0] < '0' || val[0] > '9' || *end || errno || k < 1 || k > 100000000)
-                return ERR("%s: --limit='%s': expected an integer from 1 to 100000000", cmd, val);
-            o->limit = k;
-        }
-    }
+    if (parse_command_args(argc - i, argv + i, now_ms, o, err, errlen) != 0)
+        return -1;
     if (o->help)
         return 0;
     if (o->from_topic && !o->namesrv)

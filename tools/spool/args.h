@@ -32,6 +32,7 @@ struct ts_opts {
     bool has_since, has_until;
     long long since_ms, until_ms;
     bool json, hex, replayed, all, dry_run, help;
+    bool yes;                /* purge --yes: records never replayed may go too */
     long limit;              /* replay --limit N (0: no limit) */
     const char *ids[TS_IDS_MAX];
     int nids;

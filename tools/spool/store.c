@@ -4,6 +4,12 @@
  * Record files are opened with O_NOFOLLOW and must be regular; ids given
  * on the command line are only ever looked up among the names read from
  * the directory, never joined into a path as typed.
+ *
+ * Nothing outside the spool is ever read, moved or removed: as the shim
+ * does (sink/spool.c), the spool directory is opened once and each of its
+ * subdirectories relative to it with O_NOFOLLOW | O_DIRECTORY, so a
+ * symlink there (new/ or replayed/ pointing elsewhere) is refused, not
+ * followed; records are renamed and unlinked relative to those descriptors.
  */
 #include "tools/spool/store.h"
 
@@ -38,8 +44,10 @@ struct ts_rec *ts_set_add(struct ts_set *s)
 void ts_set_free(struct ts_set *s)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].ok)
+        if (s->v[i].parsed || s->v[i].ok) {
             rc_record_free(&s->v[i].r);
+            free(s->v[i].head);
+        }
     free(s->v);
     memset(s, 0, sizeof *s);
 }
@@ -68,6 +76,32 @@ void ts_rec_parse(struct ts_rec *e, const char *text, size_t len)
     }
     if (rc_record_parse(text, len, &e->r, why, sizeof why) != 0) {
         snprintf(e->err, sizeof e->err, "damaged record: %s", why);
+        return;
+    }
+    /* The body is the input's last body_len bytes; the rest is the header. */
+    e->head_len = len - e->r.body_len;
+    e->head = malloc(e->head_len + 1);
+    if (!e->head) {
+        rc_record_free(&e->r);
+        snprintf(e->err, sizeof e->err, "out of memory");
+        return;
+    }
+    memcpy(e->head, text, e->head_len);
+    e->head[e->head_len] = '\0';
+    e->parsed = true;
+    /* A header that every record has, missing, is not 0 or empty: the
+     * record was not written whole (or not by the shim). */
+    char missing[200] = "";
+    size_t n = 0;
+    for (size_t i = 0; rc_record_required(i); i++)
+        if (!rc_record_has(&e->r, rc_record_required(i))) {
+            size_t u = strlen(missing);
+            snprintf(missing + u, sizeof missing - u, "%s%s", n++ ? ", " : "",
+                     rc_record_required(i));
+        }
+    if (n) {
+        snprintf(e->err, sizeof e->err, "damaged record: no %s header%s", missing,
+                 n > 1 ? "s" : "");
         return;
     }
     e->ok = true;
@@ -123,17 +157,65 @@ static bool record_name(const char *n)
            strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == l;
 }
 
-static int load_dir(const char *dir, const char *sub, bool replayed, struct ts_set *out,
-                    char *err, size_t errlen)
+/* dir without trailing slashes ("a/b/" would follow a symlink b). */
+static void strip_slashes(const char *dir, char *out, size_t cap)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, sub);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
-        if (errno == ENOENT && replayed)
-            return 0;
-        return ERR("cannot read the spool directory %s: %s", path, strerror(errno));
-    }
+    snprintf(out, cap, "%s", dir);
+    for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+        out[n - 1] = '\0';
+}
+
+/*
+ * The spool directory itself, as a base for openat (O_PATH: searching it is
+ * all that is needed). -1 with err; a failure is named as the failure to
+ * read dir/new, the first thing every command needs.
+ */
+static int open_spool(const char *dir, char *err, size_t errlen)
+{
+    char d[4096];
+    strip_slashes(dir, d, sizeof d);
+    int fd = open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    int e = errno;
+    struct stat st;
+    if ((e == ELOOP || e == ENOTDIR) && lstat(d, &st) == 0 && S_ISLNK(st.st_mode))
+        (void)ERR("%s is a symlink; refused (the shim refuses it too)", d);
+    else
+        (void)ERR("cannot read the spool directory %s/new: %s", d, strerror(e));
+    errno = e;
+    return -1;
+}
+
+/*
+ * Open the subdirectory sub of the spool (spool: its descriptor), never
+ * through a symlink. -1 with err; with missing_ok, a missing sub gives -1
+ * with errno ENOENT and err untouched.
+ */
+static int open_sub(int spool, const char *dir, const char *sub, bool missing_ok, char *err,
+                    size_t errlen)
+{
+    int fd = openat(spool, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    int e = errno;
+    struct stat st;
+    if (e == ENOENT && missing_ok)
+        return -1;
+    if ((e == ELOOP || e == ENOTDIR) && fstatat(spool, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
+        (void)ERR("%s/%s is a symlink; refused (nothing outside the spool is read, moved or "
+                  "removed)", dir, sub);
+    else
+        (void)ERR("cannot read the spool directory %s/%s: %s", dir, sub, strerror(e));
+    errno = e;
+    return -1;
+}
+
+/* Read every record of the open directory dfd (taken) into out. */
+static int load_dir(int dfd, bool replayed, struct ts_set *out, char *err, size_t errlen,
+                    const char *path)
+{
     DIR *d = fdopendir(dfd);
     if (!d) {
         close(dfd);
@@ -162,57 +244,123 @@ static int load_dir(const char *dir, const char *sub, bool replayed, struct ts_s
     return rc;
 }
 
+/*
+ * replayed/ is opened even when its records are not wanted: a spool with
+ * a symlinked replayed/ is refused whole, before replay sends anything it
+ * could not then mark.
+ */
 int ts_spool_load(const char *dir, bool with_replayed, struct ts_set *out, char *err,
                   size_t errlen)
 {
-    if (load_dir(dir, "new", false, out, err, errlen) != 0)
+    int spool = open_spool(dir, err, errlen);
+    if (spool < 0)
         return -1;
-    if (with_replayed && load_dir(dir, "replayed", true, out, err, errlen) != 0)
-        return -1;
-    ts_set_sort(out);
-    return 0;
+    char path[4200];
+    int nfd = open_sub(spool, dir, "new", false, err, errlen);
+    int rfd = nfd < 0 ? -1 : open_sub(spool, dir, "replayed", true, err, errlen);
+    int rc = nfd < 0 || (rfd < 0 && errno != ENOENT) ? -1 : 0;
+    close(spool);
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/new", dir);
+        rc = load_dir(nfd, false, out, err, errlen, path);
+        nfd = -1;
+    }
+    if (rc == 0 && rfd >= 0 && with_replayed) {
+        snprintf(path, sizeof path, "%s/replayed", dir);
+        rc = load_dir(rfd, true, out, err, errlen, path);
+        rfd = -1;
+    }
+    if (nfd >= 0)
+        close(nfd);
+    if (rfd >= 0)
+        close(rfd);
+    if (rc == 0)
+        ts_set_sort(out);
+    return rc;
 }
 
-static int fsync_dir(const char *path)
+int ts_spool_check(const char *dir, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
+    int spool = open_spool(dir, err, errlen);
+    if (spool < 0)
+        return errno == ENOENT ? 0 : -1;
+    int rfd = open_sub(spool, dir, "replayed", true, err, errlen);
+    int rc = rfd < 0 && errno != ENOENT ? -1 : 0;
+    if (rfd >= 0)
+        close(rfd);
+    close(spool);
     return rc;
+}
+
+/* fsync an open directory; 0, or -1 with err naming dir/sub. */
+static int sync_dir(int fd, const char *dir, const char *sub, char *err, size_t errlen)
+{
+    if (fsync(fd) == 0)
+        return 0;
+    return ERR("cannot fsync %s%s%s: %s", dir, sub ? "/" : "", sub ? sub : "", strerror(errno));
 }
 
 int ts_spool_mark_replayed(const char *dir, const char *id, char *err, size_t errlen)
 {
-    char ndir[4200], rdir[4200], from[4600], to[4600];
-    snprintf(ndir, sizeof ndir, "%s/new", dir);
-    snprintf(rdir, sizeof rdir, "%s/replayed", dir);
-    snprintf(from, sizeof from, "%s/%s", ndir, id);
-    snprintf(to, sizeof to, "%s/%s", rdir, id);
-    if (mkdir(rdir, 0700) != 0 && errno != EEXIST)
-        return ERR("cannot create %s: %s", rdir, strerror(errno));
-    if (fsync_dir(dir) != 0)
-        return ERR("cannot fsync %s: %s", dir, strerror(errno));
-    if (rename(from, to) != 0)
-        return ERR("cannot move %s to %s: %s", from, rdir, strerror(errno));
+    if (!record_name(id))
+        return ERR("%s: not a record name; refused", id);
+    int spool = open_spool(dir, err, errlen);
+    if (spool < 0)
+        return -1;
+    int nfd = -1, rfd = -1, top = -1, rc = -1;
+    if (mkdirat(spool, "replayed", 0700) != 0 && errno != EEXIST) {
+        (void)ERR("cannot create %s/replayed: %s", dir, strerror(errno));
+        goto out;
+    }
+    /* The new directory entry must be durable before a record moves in. */
+    if ((top = openat(spool, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        (void)ERR("cannot fsync %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (sync_dir(top, dir, NULL, err, errlen) != 0 ||
+        (nfd = open_sub(spool, dir, "new", false, err, errlen)) < 0 ||
+        (rfd = open_sub(spool, dir, "replayed", false, err, errlen)) < 0)
+        goto out;
+    if (renameat(nfd, id, rfd, id) != 0) {
+        (void)ERR("cannot move %s/new/%s to %s/replayed: %s", dir, id, dir, strerror(errno));
+        goto out;
+    }
     /* The new name first: after a crash here the record is in both or in
      * replayed/ only, never in neither. */
-    if (fsync_dir(rdir) != 0 || fsync_dir(ndir) != 0)
-        return ERR("cannot fsync %s: %s", rdir, strerror(errno));
-    return 0;
+    if (sync_dir(rfd, dir, "replayed", err, errlen) != 0 ||
+        sync_dir(nfd, dir, "new", err, errlen) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (top >= 0)
+        close(top);
+    if (nfd >= 0)
+        close(nfd);
+    if (rfd >= 0)
+        close(rfd);
+    close(spool);
+    return rc;
 }
 
 int ts_spool_remove(const char *dir, const struct ts_rec *e, char *err, size_t errlen)
 {
-    char sub[4200], path[4600];
-    snprintf(sub, sizeof sub, "%s/%s", dir, e->replayed ? "replayed" : "new");
-    snprintf(path, sizeof path, "%s/%s", sub, e->id);
-    if (unlink(path) != 0)
-        return ERR("cannot remove %s: %s", path, strerror(errno));
-    if (fsync_dir(sub) != 0)
-        return ERR("cannot fsync %s: %s", sub, strerror(errno));
-    return 0;
+    const char *sub = e->replayed ? "replayed" : "new";
+    if (!record_name(e->id))
+        return ERR("%s: not a record name; refused", e->id);
+    int spool = open_spool(dir, err, errlen);
+    if (spool < 0)
+        return -1;
+    int fd = open_sub(spool, dir, sub, false, err, errlen);
+    close(spool);
+    if (fd < 0)
+        return -1;
+    int rc = 0;
+    if (unlinkat(fd, e->id, 0) != 0)
+        rc = ERR("cannot remove %s/%s/%s: %s", dir, sub, e->id, strerror(errno));
+    else if (sync_dir(fd, dir, sub, err, errlen) != 0)
+        rc = -1;
+    close(fd);
+    return rc;
 }
 
 int ts_ledger_load(const char *path, struct ts_ledger *l, char *err, size_t errlen)
@@ -257,6 +405,16 @@ bool ts_ledger_has(const struct ts_ledger *l, const char *id)
         if (strcmp(l->ids[i], id) == 0)
             return true;
     return false;
+}
+
+static int fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
 }
 
 int ts_ledger_append(const char *path, const char *id, char *err, size_t errlen)

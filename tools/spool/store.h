@@ -15,9 +15,12 @@
 struct ts_rec {
     char id[320];       /* spool: the file name; topic: <broker>:<queue>:<offset> */
     bool replayed;      /* in <spool>/replayed/, or in the topic's ledger */
-    bool ok;            /* parsed; else err says why */
+    bool ok;            /* parsed and whole; else err says why (damaged) */
+    bool parsed;        /* r and head are set: ok, or damaged only by missing headers */
     char err[256];
-    struct rc_record r; /* when ok */
+    struct rc_record r; /* when parsed */
+    char *head;         /* when parsed: the header lines as in the input, for show */
+    size_t head_len;
 };
 
 struct ts_set {
@@ -31,23 +34,32 @@ void ts_set_free(struct ts_set *s);
 /* Sort by diversion time, then id; damaged records by id among them. */
 void ts_set_sort(struct ts_set *s);
 
-/* Parse text (len bytes) into e: ok, or not ok with e->err. */
+/* Parse text (len bytes) into e: ok; or not ok with e->err, and parsed
+ * when only headers that every record has are missing (they are named). */
 void ts_rec_parse(struct ts_rec *e, const char *text, size_t len);
 
 /*
  * Load dir/new/ (and dir/replayed/ with with_replayed). A record that
  * cannot be read or parsed is still an entry, not ok, with the reason.
  * Returns 0, or -1 with err when dir/new cannot be read at all (a missing
- * spool directory is an error: it names the directory).
+ * spool directory is an error: it names the directory), or when dir, its
+ * new/ or its replayed/ is a symlink (refused, whether or not replayed
+ * records were asked for).
  */
 int ts_spool_load(const char *dir, bool with_replayed, struct ts_set *out, char *err,
                   size_t errlen);
 
+/* For a topic source's default ledger: 0 when dir/replayed is a directory
+ * or missing (dir too); -1 with err when dir or dir/replayed is a symlink. */
+int ts_spool_check(const char *dir, char *err, size_t errlen);
+
 /* Move dir/new/<id> to dir/replayed/<id>, durably (fsync of both
- * directories). 0, or -1 with err. */
+ * directories), never through a symlink. 0, or -1 with err. */
 int ts_spool_mark_replayed(const char *dir, const char *id, char *err, size_t errlen);
 
-/* Remove a record (from new/, or replayed/ when e->replayed); durable. */
+/* Remove a record (from new/, or replayed/ when e->replayed); durable. The
+ * unlink is relative to that subdirectory, opened without following a
+ * symlink: it never reaches outside the spool. 0, or -1 with err. */
 int ts_spool_remove(const char *dir, const struct ts_rec *e, char *err, size_t errlen);
 
 /* A replay ledger: one id per line, appended and fsync'ed per confirmed send. */
