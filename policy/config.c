@@ -1,5 +1,6 @@
 /*
- * config.c - strict parsing of RECONSUME_* variables.
+ * config.c - strict parsing of RECONSUME_* variables: one loop over the table
+ * of policy/settings.def, with a small parser per kind of setting.
  *
  * Rules, the same for every variable: unset means the default; set but empty
  * is an error (an empty value is almost always a templating mistake in a
@@ -11,6 +12,8 @@
 #include "policy/conffile.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,15 +229,11 @@ static void sanitize_err(char *err, size_t errlen)
 
 static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen);
 
-/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error). */
+/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error;
+ * RECONSUME_CONFIG itself is refused by conffile.c before this list). */
 static const char *const known_names[] = {
-    "RECONSUME_ENABLE", "RECONSUME_STRICT", "RECONSUME_MODE", "RECONSUME_OBSERVE_RECORD",
-    "RECONSUME_MAX_RETRIES", "RECONSUME_CATCH", "RECONSUME_LOG_LEVEL", "RECONSUME_LOG",
-    "RECONSUME_BROADCAST_BACKOFF_MS", "RECONSUME_TIMEOUT_MS", "RECONSUME_TRACK_MAX",
-    "RECONSUME_SIGNAL_MAX", "RECONSUME_SPOOL_DIR", "RECONSUME_STATS",
-    "RECONSUME_STATS_INTERVAL_MS", "RECONSUME_INJECT", "RECONSUME_INJECT_SEED",
-    "RECONSUME_NON_RETRYABLE", "RECONSUME_RULES", "RECONSUME_JOURNAL", "RECONSUME_MAX_CRASHES",
-    "RECONSUME_SINK",
+#define RC_SETTING(id, ...) "RECONSUME_" #id,
+#include "policy/settings.def"
     NULL,
 };
 
@@ -297,146 +296,166 @@ out:
     return rc;
 }
 
+/*
+ * The table (policy/settings.def) as the parser sees it. A row's field is
+ * reached by offset; its size tells an int from a long, a path's capacity.
+ */
+struct setting {
+    const char *name;
+    enum rc_setting_kind kind;
+    size_t off, size;
+    long lo, hi, def;
+};
+
+#define SLOT(f) offsetof(struct rc_config, f), sizeof(((struct rc_config *)0)->f)
+#define NOSLOT(f) 0, 0
+#define SLOT_BOOL SLOT
+#define SLOT_LONG SLOT
+#define SLOT_LEVEL SLOT
+#define SLOT_CATCH SLOT
+#define SLOT_MODE SLOT
+#define SLOT_PATH_FILE SLOT
+#define SLOT_PATH_DIR SLOT
+#define SLOT_SPOOL_DIR SLOT
+#define SLOT_SINK SLOT
+#define SLOT_INJECT SLOT
+#define SLOT_NON_RETRYABLE SLOT
+#define SLOT_RULES SLOT
+#define SLOT_INJECT_SEED NOSLOT /* parsed with INJECT */
+#define SLOT_CONFIG NOSLOT      /* read before the table */
+
+static const struct setting settings[] = {
+#define RC_SETTING(id, kind, field, lo, hi, def, ...) \
+    {"RECONSUME_" #id, RC_KIND_##kind, SLOT_##kind(field), lo, hi, def},
+#include "policy/settings.def"
+};
+#define N_SETTINGS (sizeof settings / sizeof *settings)
+
+/* The rows' positions: settings[ROW_STRICT] is RECONSUME_STRICT. */
+enum {
+#define RC_SETTING(id, ...) ROW_##id,
+#include "policy/settings.def"
+};
+
+/* An int or a long field, as its size says. */
+static void store_long(void *slot, size_t size, long n)
+{
+    if (size == sizeof(int))
+        *(int *)slot = (int)n;
+    else
+        *(long *)slot = n;
+}
+
+/* One setting's value v (set, not empty) into its field. */
+static int parse_value(const struct setting *s, const char *v, void *slot, char *err,
+                       size_t errlen)
+{
+    long n;
+    switch (s->kind) {
+    case RC_KIND_BOOL:
+        return parse_bool(s->name, v, slot, err, errlen);
+    case RC_KIND_LONG:
+        if (parse_long(s->name, v, s->lo, s->hi, &n, err, errlen))
+            return -1;
+        store_long(slot, s->size, n);
+        return 0;
+    case RC_KIND_LEVEL:
+        return parse_level(s->name, v, slot, err, errlen);
+    case RC_KIND_CATCH:
+        return rc_catch_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_MODE:
+        if (strcasecmp(v, "observe") == 0)
+            *(bool *)slot = true;
+        else if (strcasecmp(v, "enforce") != 0)
+            return ERR("%s='%s': expected enforce or observe", s->name, v);
+        return 0;
+    case RC_KIND_PATH_FILE:
+        return parse_path(s->name, v, false, slot, s->size, err, errlen);
+    case RC_KIND_PATH_DIR:
+    case RC_KIND_SPOOL_DIR:
+        return parse_path(s->name, v, true, slot, s->size, err, errlen);
+    case RC_KIND_SINK:
+        return rc_sinkspec_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_NON_RETRYABLE:
+        return rc_nonretry_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_RULES:
+        return rc_rules_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_INJECT:      /* parse_inject */
+    case RC_KIND_INJECT_SEED: /* parse_inject */
+    case RC_KIND_CONFIG:      /* rc_config_load */
+        break;
+    }
+    return 0;
+}
+
+/* An unset setting: its default. */
+static int set_default(const struct setting *s, void *slot, rc_getenv_fn get, char *err,
+                       size_t errlen)
+{
+    switch (s->kind) {
+    case RC_KIND_BOOL:
+    case RC_KIND_MODE:
+        *(bool *)slot = s->def != 0;
+        return 0;
+    case RC_KIND_LONG:
+    case RC_KIND_LEVEL:
+        store_long(slot, s->size, s->def);
+        return 0;
+    case RC_KIND_CATCH:
+        *(unsigned *)slot = (unsigned)s->def;
+        return 0;
+    case RC_KIND_SPOOL_DIR:
+        return default_spool(get, slot, s->size, err, errlen);
+    case RC_KIND_SINK:
+        rc_sinkspec_default(slot);
+        return 0;
+    default: /* empty paths and lists: the zeroed config */
+        return 0;
+    }
+}
+
+/*
+ * RECONSUME_INJECT with RECONSUME_INJECT_SEED (the draws depend on the seed),
+ * parsed whether either is set or not: a bad seed is an error even with no
+ * injection.
+ */
+static int parse_inject(struct rc_inject *out, rc_getenv_fn get, char *err, size_t errlen)
+{
+    uint64_t seed;
+    const char *spec = get("RECONSUME_INJECT");
+    if (rc_inject_seed_parse(get("RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
+        return -1;
+    if (spec && spec[0] == '\0')
+        return ERR("RECONSUME_INJECT='': empty value; unset it for no injection");
+    return rc_inject_parse(spec, seed, out, err, errlen);
+}
+
+static int load_one(struct rc_config *c, const struct setting *s, rc_getenv_fn get, char *err,
+                    size_t errlen)
+{
+    void *slot = (char *)c + s->off;
+    if (s->kind == RC_KIND_CONFIG || s->kind == RC_KIND_INJECT_SEED)
+        return 0;
+    if (s->kind == RC_KIND_INJECT)
+        return parse_inject(slot, get, err, errlen);
+    const char *v = get(s->name);
+    if (!v)
+        return set_default(s, slot, get, err, errlen);
+    if (v[0] == '\0')
+        return ERR("%s='': empty value; unset it for the default", s->name);
+    return parse_value(s, v, slot, err, errlen);
+}
+
 static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    c->enable = true;
-    c->strict = false;
-    c->max_retries = 16; /* RocketMQ's own maxReconsumeTimes */
-    c->catch_mask = RC_CATCH_STATUS | RC_CATCH_EXCEPTION;
-    c->log_level = RC_LOG_INFO;
-    c->broadcast_backoff_ms = 100;
-    c->timeout_ms = 0;
-    c->track_max = 65536;
-    c->signal_max = 100;
-    c->stats_interval_ms = 5000;
-    c->max_crashes = 3;
     err[0] = '\0';
-
-    const char *v;
-    long n;
-#define GET(name) ((v = get(name)) != NULL)
-#define NONEMPTY(name) \
-    if (v[0] == '\0') return ERR("%s='': empty value; unset it for the default", name)
-
     /* Strict first, so that the caller knows how to react to any later error. */
-    if (GET("RECONSUME_STRICT")) {
-        NONEMPTY("RECONSUME_STRICT");
-        if (parse_bool("RECONSUME_STRICT", v, &c->strict, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_ENABLE")) {
-        NONEMPTY("RECONSUME_ENABLE");
-        if (parse_bool("RECONSUME_ENABLE", v, &c->enable, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_MODE")) {
-        NONEMPTY("RECONSUME_MODE");
-        if (strcasecmp(v, "observe") == 0)
-            c->observe = true;
-        else if (strcasecmp(v, "enforce") != 0)
-            return ERR("%s='%s': expected enforce or observe", "RECONSUME_MODE", v);
-    }
-    if (GET("RECONSUME_OBSERVE_RECORD")) {
-        NONEMPTY("RECONSUME_OBSERVE_RECORD");
-        if (parse_bool("RECONSUME_OBSERVE_RECORD", v, &c->observe_record, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_MAX_RETRIES")) {
-        NONEMPTY("RECONSUME_MAX_RETRIES");
-        if (parse_long("RECONSUME_MAX_RETRIES", v, 0, RC_MAX_RETRIES_LIMIT, &n, err, errlen))
-            return -1;
-        c->max_retries = (int)n;
-    }
-    if (GET("RECONSUME_CATCH")) {
-        NONEMPTY("RECONSUME_CATCH");
-        if (rc_catch_parse("RECONSUME_CATCH", v, &c->catch_mask, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_LOG_LEVEL")) {
-        NONEMPTY("RECONSUME_LOG_LEVEL");
-        if (parse_level("RECONSUME_LOG_LEVEL", v, &c->log_level, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_BROADCAST_BACKOFF_MS")) {
-        NONEMPTY("RECONSUME_BROADCAST_BACKOFF_MS");
-        if (parse_long("RECONSUME_BROADCAST_BACKOFF_MS", v, 0, 60000, &n, err, errlen)) return -1;
-        c->broadcast_backoff_ms = (int)n;
-    }
-    if (GET("RECONSUME_TIMEOUT_MS")) {
-        NONEMPTY("RECONSUME_TIMEOUT_MS");
-        if (parse_long("RECONSUME_TIMEOUT_MS", v, 0, 86400000L, &c->timeout_ms, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_TRACK_MAX")) {
-        NONEMPTY("RECONSUME_TRACK_MAX");
-        if (parse_long("RECONSUME_TRACK_MAX", v, 16, 10000000L, &c->track_max, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_SIGNAL_MAX")) {
-        NONEMPTY("RECONSUME_SIGNAL_MAX");
-        if (parse_long("RECONSUME_SIGNAL_MAX", v, 0, 1000000L, &c->signal_max, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_SPOOL_DIR")) {
-        NONEMPTY("RECONSUME_SPOOL_DIR");
-        if (parse_path("RECONSUME_SPOOL_DIR", v, true, c->spool_dir, sizeof c->spool_dir, err,
-                       errlen))
-            return -1;
-    } else if (default_spool(get, c->spool_dir, sizeof c->spool_dir, err, errlen)) {
+    const struct setting *strict = &settings[ROW_STRICT];
+    if (load_one(c, strict, get, err, errlen))
         return -1;
-    }
-    rc_sinkspec_default(&c->sink);
-    if (GET("RECONSUME_SINK")) {
-        NONEMPTY("RECONSUME_SINK");
-        if (rc_sinkspec_parse("RECONSUME_SINK", v, &c->sink, err, errlen) != 0)
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (&settings[i] != strict && load_one(c, &settings[i], get, err, errlen))
             return -1;
-    }
-    if (GET("RECONSUME_STATS_INTERVAL_MS")) {
-        NONEMPTY("RECONSUME_STATS_INTERVAL_MS");
-        if (parse_long("RECONSUME_STATS_INTERVAL_MS", v, 100, 3600000L, &c->stats_interval_ms, err,
-                       errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_MAX_CRASHES")) {
-        NONEMPTY("RECONSUME_MAX_CRASHES");
-        if (parse_long("RECONSUME_MAX_CRASHES", v, 1, 1000, &n, err, errlen))
-            return -1;
-        c->max_crashes = (int)n;
-    }
-    if (GET("RECONSUME_JOURNAL")) {
-        NONEMPTY("RECONSUME_JOURNAL");
-        if (parse_path("RECONSUME_JOURNAL", v, true, c->journal_dir, sizeof c->journal_dir, err,
-                       errlen))
-            return -1;
-    }
-    {
-        uint64_t seed;
-        const char *spec = get("RECONSUME_INJECT");
-        if (rc_inject_seed_parse(get("RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
-            return -1;
-        if (spec && spec[0] == '\0')
-            return ERR("RECONSUME_INJECT='': empty value; unset it for no injection");
-        if (rc_inject_parse(spec, seed, &c->inject, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_NON_RETRYABLE")) {
-        NONEMPTY("RECONSUME_NON_RETRYABLE");
-        if (rc_nonretry_parse("RECONSUME_NON_RETRYABLE", v, &c->non_retryable, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_RULES")) {
-        NONEMPTY("RECONSUME_RULES");
-        if (rc_rules_parse("RECONSUME_RULES", v, &c->rules, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_LOG")) {
-        NONEMPTY("RECONSUME_LOG");
-        if (parse_path("RECONSUME_LOG", v, false, c->log_path, sizeof c->log_path, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_STATS")) {
-        NONEMPTY("RECONSUME_STATS");
-        if (parse_path("RECONSUME_STATS", v, false, c->stats_path, sizeof c->stats_path, err,
-                       errlen))
-            return -1;
-    }
-#undef GET
-#undef NONEMPTY
     return 0;
 }

@@ -32,7 +32,31 @@ enum rc_log_level { RC_LOG_ERROR = 0, RC_LOG_WARN, RC_LOG_INFO, RC_LOG_DEBUG };
 /* Exit status of a strict-mode process whose configuration is bad (EX_CONFIG). */
 #define RC_STRICT_EXIT 78
 
-#define RC_MAX_RETRIES_LIMIT 1000
+/* The kinds of setting (the KIND column of policy/settings.def). */
+enum rc_setting_kind {
+    RC_KIND_BOOL,
+    RC_KIND_LONG,
+    RC_KIND_LEVEL,
+    RC_KIND_CATCH,
+    RC_KIND_MODE,
+    RC_KIND_PATH_FILE,
+    RC_KIND_PATH_DIR,
+    RC_KIND_SPOOL_DIR,
+    RC_KIND_SINK,
+    RC_KIND_INJECT,
+    RC_KIND_INJECT_SEED,
+    RC_KIND_NON_RETRYABLE,
+    RC_KIND_RULES,
+    RC_KIND_CONFIG,
+};
+
+/* The ranges of the table, as constants: RC_SETTING_LO_MAX_RETRIES, ... */
+enum {
+#define RC_SETTING(id, kind, field, lo, hi, ...) RC_SETTING_LO_##id = (lo), RC_SETTING_HI_##id = (hi),
+#include "policy/settings.def"
+};
+
+#define RC_MAX_RETRIES_LIMIT RC_SETTING_HI_MAX_RETRIES
 
 struct rc_config {
     bool enable;
