@@ -26,57 +26,32 @@ struct opt {
     const char *var;
     const char *fixed; /* the value a switch sets */
     enum kind kind;
+    enum rc_setting_kind setting;
     const char *help;
 };
 
-/* Every RECONSUME_* variable of the library has an option here. */
+/* How each kind of setting is given on the command line. */
+#define RUN_KIND_BOOL SWITCH
+#define RUN_KIND_MODE SWITCH
+#define RUN_KIND_LONG VALUE
+#define RUN_KIND_LEVEL VALUE
+#define RUN_KIND_CATCH VALUE
+#define RUN_KIND_SINK VALUE
+#define RUN_KIND_INJECT VALUE
+#define RUN_KIND_INJECT_SEED VALUE
+#define RUN_KIND_NON_RETRYABLE VALUE
+#define RUN_KIND_RULES VALUE
+#define RUN_KIND_PATH_FILE PATHV
+#define RUN_KIND_PATH_DIR PATHV
+#define RUN_KIND_SPOOL_DIR PATHV
+#define RUN_KIND_CONFIG PATHV
+
+/* Every RECONSUME_* variable of the library has an option here: the rows of
+ * policy/settings.def, in its order. */
 static const struct opt opts[] = {
-    {"--max-retries", "N", "RECONSUME_MAX_RETRIES", NULL, VALUE,
-     "retries before a message is diverted (0-1000; default 16)"},
-    {"--catch", "LIST", "RECONSUME_CATCH", NULL, VALUE,
-     "failures caught: status,exception,signal,abort | all | none"},
-    {"--spool", "DIR", "RECONSUME_SPOOL_DIR", NULL, PATHV,
-     "spool directory of diverted messages"},
-    {"--sink", "SPEC", "RECONSUME_SINK", NULL, VALUE,
-     "where diverted messages go: spool | topic[:NAME], or a list"},
-    {"--non-retryable", "LIST", "RECONSUME_NON_RETRYABLE", NULL, VALUE,
-     "failures diverted at once: exception types, status:N, signal:SIG"},
-    {"--rules", "SPEC", "RECONSUME_RULES", NULL, VALUE,
-     "settings per group/topic/tag: 'MATCH => SETTINGS; ...'"},
-    {"--config", "FILE", "RECONSUME_CONFIG", NULL, PATHV,
-     "a file of RECONSUME_X=value and rule lines"},
-    {"--observe", NULL, "RECONSUME_MODE", "observe", SWITCH,
-     "observe mode: classify and count, change nothing"},
-    {"--observe-record", NULL, "RECONSUME_OBSERVE_RECORD", "1", SWITCH,
-     "observe mode, and spool what enforcing would divert (implies --observe)"},
-    {"--inject", "SPEC", "RECONSUME_INJECT", NULL, VALUE,
-     "fault injection rules: ACTION[,COND...][;...]"},
-    {"--inject-seed", "N", "RECONSUME_INJECT_SEED", NULL, VALUE,
-     "seed of the injection draws (default 1)"},
-    {"--journal", "DIR", "RECONSUME_JOURNAL", NULL, PATHV,
-     "crash-loop journal directory"},
-    {"--max-crashes", "N", "RECONSUME_MAX_CRASHES", NULL, VALUE,
-     "crashes on a message before it is diverted (1-1000; default 3)"},
-    {"--stats", "FILE", "RECONSUME_STATS", NULL, PATHV,
-     "counters in the Prometheus text format (and FILE.csv)"},
-    {"--stats-interval-ms", "N", "RECONSUME_STATS_INTERVAL_MS", NULL, VALUE,
-     "how often the stats file is rewritten (100-3600000; default 5000)"},
-    {"--log", "FILE", "RECONSUME_LOG", NULL, PATHV,
-     "log file (default stderr)"},
-    {"--log-level", "LEVEL", "RECONSUME_LOG_LEVEL", NULL, VALUE,
-     "error | warn | info | debug (default info)"},
-    {"--timeout-ms", "N", "RECONSUME_TIMEOUT_MS", NULL, VALUE,
-     "count callbacks longer than N ms (0-86400000; default 0, off)"},
-    {"--broadcast-backoff-ms", "N", "RECONSUME_BROADCAST_BACKOFF_MS", NULL, VALUE,
-     "pause between in-process retries, broadcasting (0-60000; default 100)"},
-    {"--track-max", "N", "RECONSUME_TRACK_MAX", NULL, VALUE,
-     "bound of the per-message attempt table (16-10000000; default 65536)"},
-    {"--signal-max", "N", "RECONSUME_SIGNAL_MAX", NULL, VALUE,
-     "signal recoveries per process (0-1000000; default 100)"},
-    {"--strict", NULL, "RECONSUME_STRICT", "1", SWITCH,
-     "a bad configuration at load ends the program with status 78"},
-    {"--disable", NULL, "RECONSUME_ENABLE", "0", SWITCH,
-     "load the shim in pure pass-through"},
+#define RC_SETTING(id, kind, field, lo, hi, def, flag, meta, fixed, help) \
+    {flag, meta, "RECONSUME_" #id, fixed, RUN_KIND_##kind, RC_KIND_##kind, help},
+#include "policy/settings.def"
 };
 #define N_OPTS (sizeof opts / sizeof *opts)
 
@@ -115,9 +90,9 @@ static const char *lookup(const char *name)
          * stand-in that passes is checked instead; the file of --config is
          * not read). */
         print_paths = true;
-        if (strcmp(name, "RECONSUME_CONFIG") == 0)
+        if (opts[i].setting == RC_KIND_CONFIG)
             return NULL;
-        if (strcmp(name, "RECONSUME_SPOOL_DIR") == 0 || strcmp(name, "RECONSUME_JOURNAL") == 0)
+        if (opts[i].setting == RC_KIND_SPOOL_DIR || opts[i].setting == RC_KIND_PATH_DIR)
             return P_tmpdir;
         return P_tmpdir "/reconsume-print-env-stand-in";
     }
