@@ -27,7 +27,12 @@ struct rc_config_file {
     char *path;
     struct setting *s;
     size_t n;
-    struct rc_rules rules;
+};
+
+/* The caller's handler of rule lines, for one read. */
+struct reader {
+    rc_conffile_rule_fn on_rule;
+    void *ctx;
 };
 
 void rc_config_file_free(struct rc_config_file *f)
@@ -39,7 +44,6 @@ void rc_config_file_free(struct rc_config_file *f)
         free(f->s[i].value);
     }
     free(f->s);
-    rc_rules_free(&f->rules);
     free(f->path);
     free(f);
 }
@@ -174,8 +178,8 @@ static int add_setting(struct rc_config_file *f, const char *const *known, const
     return 0;
 }
 
-static int one_line(struct rc_config_file *f, const char *const *known, char *s, size_t n,
-                    int line, const char *ep, char *err, size_t errlen)
+static int one_line(struct rc_config_file *f, const struct reader *r, const char *const *known,
+                    char *s, size_t n, int line, const char *ep, char *err, size_t errlen)
 {
     if (n > 0 && s[n - 1] == '\r')
         n--;
@@ -197,7 +201,7 @@ static int one_line(struct rc_config_file *f, const char *const *known, char *s,
         char origin[RC_ECHO_CAP + 16];
         snprintf(origin, sizeof origin, "%s:%d", ep, line);
         s[n] = '\0'; /* the line is ours to cut (slurp's copy) */
-        return rc_rules_add(&f->rules, s + 5, origin, err, errlen);
+        return r->on_rule ? r->on_rule(r->ctx, s + 5, origin, err, errlen) : 0;
     }
     const char *eq = memchr(s, '=', n);
     size_t nn = eq ? (size_t)(eq - s) : 0;
@@ -210,9 +214,10 @@ static int one_line(struct rc_config_file *f, const char *const *known, char *s,
     return rc_errf(err, errlen, "%s:%d: unknown line '%s'; " LINES, ep, line, el);
 }
 
-int rc_config_file_read(const char *path, const char *const *known,
-                        struct rc_config_file **out, char *err, size_t errlen)
+int rc_config_file_read(const char *path, const char *const *known, rc_conffile_rule_fn on_rule,
+                        void *ctx, struct rc_config_file **out, char *err, size_t errlen)
 {
+    const struct reader r = {on_rule, ctx};
     *out = NULL;
     if (errlen)
         err[0] = '\0';
@@ -239,7 +244,7 @@ int rc_config_file_read(const char *path, const char *const *known,
     for (;;) {
         char *nl = memchr(s, '\n', len - (size_t)(s - buf));
         size_t n = nl ? (size_t)(nl - s) : len - (size_t)(s - buf);
-        if (one_line(f, known, s, n, line, ep, err, errlen)) {
+        if (one_line(f, &r, known, s, n, line, ep, err, errlen)) {
             rc_config_file_free(f);
             free(buf);
             return -1;
@@ -273,24 +278,4 @@ int rc_config_file_line(const struct rc_config_file *f, const char *name)
 const char *rc_config_file_path(const struct rc_config_file *f)
 {
     return f ? f->path : NULL;
-}
-
-const struct rc_rules *rc_config_file_rules(const struct rc_config_file *f)
-{
-    return f ? &f->rules : NULL;
-}
-
-static const struct rc_config_file *use_file;
-static rc_getenv_fn use_env;
-
-void rc_config_file_use(const struct rc_config_file *f, rc_getenv_fn env)
-{
-    use_file = f;
-    use_env = env;
-}
-
-const char *rc_config_lookup(const char *name)
-{
-    const char *v = use_env ? use_env(name) : NULL;
-    return v ? v : rc_config_file_get(use_file, name);
 }

@@ -23,6 +23,20 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
+/*
+ * Where the settings are looked up: the environment, then the
+ * RECONSUME_CONFIG file (NULL: none). The environment wins.
+ */
+struct view {
+    rc_getenv_fn env;
+    const struct rc_config_file *file;
+};
+
+static const char *value(const struct view *vw, const char *name)
+{
+    const char *v = vw->env(name);
+    return v ? v : rc_config_file_get(vw->file, name);
+}
 
 static int parse_bool(const char *name, const char *v, bool *out, char *err, size_t errlen)
 {
@@ -55,56 +69,6 @@ static int parse_level(const char *name, const char *v, int *out, char *err, siz
     for (int i = 0; i < 4; i++)
         if (strcasecmp(v, names[i]) == 0) { *out = i; return 0; }
     return ERR("%s='%s': expected one of error, warn, info, debug", name, v);
-}
-
-static const struct { const char *name; unsigned bits; } catch_names[] = {
-    {"status", RC_CATCH_STATUS},
-    {"exception", RC_CATCH_EXCEPTION},
-    {"signal", RC_CATCH_SIGNAL},
-    {"abort", RC_CATCH_ABORT},
-};
-
-int rc_catch_parse(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
-{
-    static const char accepted[] =
-        "expected a comma-separated list of status, exception, signal, abort, or all, or none";
-    if (strcasecmp(v, "all") == 0) { *out = RC_CATCH_ALL; return 0; }
-    if (strcasecmp(v, "none") == 0) { *out = 0; return 0; }
-    unsigned mask = 0;
-    const char *p = v;
-    for (;;) {
-        size_t n = strcspn(p, ",");
-        bool found = false;
-        for (size_t i = 0; i < sizeof catch_names / sizeof *catch_names; i++) {
-            if (n == strlen(catch_names[i].name) && strncasecmp(p, catch_names[i].name, n) == 0) {
-                mask |= catch_names[i].bits;
-                found = true;
-            }
-        }
-        if (!found)
-            return ERR("%s='%s': unknown kind '%.*s'; %s", name, v, (int)n, p, accepted);
-        if (p[n] == '\0')
-            break;
-        p += n + 1;
-    }
-    *out = mask;
-    return 0;
-}
-
-void rc_catch_format(unsigned mask, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof catch_names / sizeof *catch_names; i++) {
-        if (!(mask & catch_names[i].bits))
-            continue;
-        int n = snprintf(buf + used, cap - used, "%s%s", used ? "," : "", catch_names[i].name);
-        if (n < 0 || (size_t)n >= cap - used)
-            return;
-        used += (size_t)n;
-    }
-    if (used == 0)
-        snprintf(buf, cap, "none");
 }
 
 /*
@@ -163,10 +127,10 @@ static int parse_path(const char *name, const char *v, bool want_dir, char *out,
  * A base too long for PATH_MAX is an error naming it (it used to be cut
  * silently, which named some other directory).
  */
-static int default_spool(rc_getenv_fn get, char *out, size_t cap, char *err, size_t errlen)
+static int default_spool(const struct view *vw, char *out, size_t cap, char *err, size_t errlen)
 {
-    const char *state = get("XDG_STATE_HOME");
-    const char *home = get("HOME");
+    const char *state = value(vw, "XDG_STATE_HOME");
+    const char *home = value(vw, "HOME");
     int n;
     if (state && state[0] == '/') {
         n = snprintf(out, cap, "%s/reconsume/spool", state);
@@ -227,7 +191,7 @@ static void sanitize_err(char *err, size_t errlen)
     free(copy);
 }
 
-static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen);
+static int load(struct rc_config *c, const struct view *vw, char *err, size_t errlen);
 
 /* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error;
  * RECONSUME_CONFIG itself is refused by conffile.c before this list). */
@@ -244,11 +208,20 @@ void rc_config_free(struct rc_config *c)
     rc_rules_free(&c->rules);
 }
 
+/* A RECONSUME_CONFIG rule line, parsed as it is met (so the first bad line
+ * of the file is the one reported). */
+static int file_rule(void *rules, const char *text, const char *origin, char *err, size_t errlen)
+{
+    return rc_rules_add(rules, text, origin, err, errlen);
+}
+
 int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
 {
     /* RECONSUME_CONFIG names a file of the same settings (the environment
      * wins) and of rule lines; it is read from the environment only. */
     struct rc_config_file *file = NULL;
+    struct rc_rules file_rules = {0};
+    struct view vw = {get, NULL};
     const char *path = get("RECONSUME_CONFIG");
     int rc = 0;
     memset(c, 0, sizeof *c);
@@ -257,7 +230,8 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc = ERR("RECONSUME_CONFIG='': empty value; unset it for no file");
             goto out;
         }
-        if (rc_config_file_read(path, known_names, &file, err, errlen) != 0) {
+        if (rc_config_file_read(path, known_names, file_rule, &file_rules, &file, err,
+                                errlen) != 0) {
             /* Strict mode still applies to a file that cannot be used. */
             const char *sv = get("RECONSUME_STRICT");
             char ignored[8];
@@ -268,12 +242,12 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc = ERR("RECONSUME_CONFIG='%s': %s", path, why);
             goto out;
         }
-        rc_config_file_use(file, get);
-        get = rc_config_lookup;
+        vw.file = file;
     }
-    rc = load(c, get, err, errlen);
-    if (rc == 0 && file)
-        rc = rc_rules_append(&c->rules, rc_config_file_rules(file), err, errlen);
+    rc = load(c, &vw, err, errlen);
+    /* The file's rules come after RECONSUME_RULES's (first match wins). */
+    if (rc == 0)
+        rc = rc_rules_append(&c->rules, &file_rules, err, errlen);
     /* A rule's sink= is kept as written (rules.c); it must parse like RECONSUME_SINK. */
     for (size_t i = 0; rc == 0 && i < c->rules.n; i++) {
         struct rc_sinkspec ignored;
@@ -283,10 +257,8 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc = ERR("%s: rule %d: %s", c->rules.v[i].origin, c->rules.v[i].index, why);
     }
 out:
-    if (file) {
-        rc_config_file_use(NULL, NULL);
-        rc_config_file_free(file);
-    }
+    rc_config_file_free(file);
+    rc_rules_free(&file_rules);
     if (rc != 0) {
         bool strict = c->strict;
         rc_config_free(c);
@@ -389,7 +361,7 @@ static int parse_value(const struct setting *s, const char *v, void *slot, char 
 }
 
 /* An unset setting: its default. */
-static int set_default(const struct setting *s, void *slot, rc_getenv_fn get, char *err,
+static int set_default(const struct setting *s, void *slot, const struct view *vw, char *err,
                        size_t errlen)
 {
     switch (s->kind) {
@@ -405,7 +377,7 @@ static int set_default(const struct setting *s, void *slot, rc_getenv_fn get, ch
         *(unsigned *)slot = (unsigned)s->def;
         return 0;
     case RC_KIND_SPOOL_DIR:
-        return default_spool(get, slot, s->size, err, errlen);
+        return default_spool(vw, slot, s->size, err, errlen);
     case RC_KIND_SINK:
         rc_sinkspec_default(slot);
         return 0;
@@ -419,43 +391,43 @@ static int set_default(const struct setting *s, void *slot, rc_getenv_fn get, ch
  * parsed whether either is set or not: a bad seed is an error even with no
  * injection.
  */
-static int parse_inject(struct rc_inject *out, rc_getenv_fn get, char *err, size_t errlen)
+static int parse_inject(struct rc_inject *out, const struct view *vw, char *err, size_t errlen)
 {
     uint64_t seed;
-    const char *spec = get("RECONSUME_INJECT");
-    if (rc_inject_seed_parse(get("RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
+    const char *spec = value(vw, "RECONSUME_INJECT");
+    if (rc_inject_seed_parse(value(vw, "RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
         return -1;
     if (spec && spec[0] == '\0')
         return ERR("RECONSUME_INJECT='': empty value; unset it for no injection");
     return rc_inject_parse(spec, seed, out, err, errlen);
 }
 
-static int load_one(struct rc_config *c, const struct setting *s, rc_getenv_fn get, char *err,
+static int load_one(struct rc_config *c, const struct setting *s, const struct view *vw, char *err,
                     size_t errlen)
 {
     void *slot = (char *)c + s->off;
     if (s->kind == RC_KIND_CONFIG || s->kind == RC_KIND_INJECT_SEED)
         return 0;
     if (s->kind == RC_KIND_INJECT)
-        return parse_inject(slot, get, err, errlen);
-    const char *v = get(s->name);
+        return parse_inject(slot, vw, err, errlen);
+    const char *v = value(vw, s->name);
     if (!v)
-        return set_default(s, slot, get, err, errlen);
+        return set_default(s, slot, vw, err, errlen);
     if (v[0] == '\0')
         return ERR("%s='': empty value; unset it for the default", s->name);
     return parse_value(s, v, slot, err, errlen);
 }
 
-static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
+static int load(struct rc_config *c, const struct view *vw, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     err[0] = '\0';
     /* Strict first, so that the caller knows how to react to any later error. */
     const struct setting *strict = &settings[ROW_STRICT];
-    if (load_one(c, strict, get, err, errlen))
+    if (load_one(c, strict, vw, err, errlen))
         return -1;
     for (size_t i = 0; i < N_SETTINGS; i++)
-        if (&settings[i] != strict && load_one(c, &settings[i], get, err, errlen))
+        if (&settings[i] != strict && load_one(c, &settings[i], vw, err, errlen))
             return -1;
     return 0;
 }

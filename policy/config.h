@@ -13,19 +13,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/catch.h"
 #include "policy/inject.h"
 #include "policy/nonretry.h"
 #include "policy/rules.h"
 #include "policy/sinkspec.h"
-
-/* Failure kinds the shim catches (RECONSUME_CATCH). */
-enum {
-    RC_CATCH_STATUS = 1u << 0,    /* reconsume-later and garbage statuses */
-    RC_CATCH_EXCEPTION = 1u << 1, /* C++ exceptions escaping the callback */
-    RC_CATCH_SIGNAL = 1u << 2,    /* SIGSEGV, SIGBUS, SIGFPE, SIGILL */
-    RC_CATCH_ABORT = 1u << 3,     /* SIGABRT (abort(), failed assert) */
-    RC_CATCH_ALL = 0xfu,
-};
 
 enum rc_log_level { RC_LOG_ERROR = 0, RC_LOG_WARN, RC_LOG_INFO, RC_LOG_DEBUG };
 
@@ -93,18 +85,7 @@ typedef const char *(*rc_getenv_fn)(const char *name);
  */
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
 
-/*
- * Parse a RECONSUME_CATCH list (value v of the variable called name, named in
- * the error): status, exception, signal, abort, comma-separated, or all, or
- * none. Returns 0, or -1 with the one-line reason in err. (Also used by the
- * catch= setting of a rule, policy/rules.c.)
- */
-int rc_catch_parse(const char *name, const char *v, unsigned *out, char *err, size_t errlen);
-
 /* Release what rc_config_load allocated (also after a failed load). */
 void rc_config_free(struct rc_config *c);
-
-/* The comma-separated names of a catch mask, e.g. "status,exception". */
-void rc_catch_format(unsigned mask, char *buf, size_t cap);
 
 #endif
