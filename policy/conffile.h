@@ -15,9 +15,9 @@
  * over 4095 bytes or a file over 1 MiB is an error naming "<path>:<line>".
  * RECONSUME_CONFIG itself cannot be set in the file.
  *
- * Reading is the only I/O (open, fstat, read); nothing is written. Rule
- * lines are not parsed here: each is handed, as text, to the caller's
- * function (policy/config.c gives them to policy/rules.c).
+ * Pure: the text is handed in (the file is read by io/read_file.c), and
+ * rule lines are not parsed here: each is handed back, as text, to the
+ * caller's function (policy/config.c gives them to policy/rules.c).
  */
 #ifndef RECONSUME_POLICY_CONFFILE_H
 #define RECONSUME_POLICY_CONFFILE_H
@@ -39,16 +39,18 @@ typedef int (*rc_conffile_rule_fn)(void *ctx, const char *text, const char *orig
                                    size_t errlen);
 
 /*
- * Read and check the file at path. known, when not NULL, is a NULL-terminated
- * list of the accepted setting names (a name outside it is an error: a typo
- * must not be ignored); NULL accepts any RECONSUME_[A-Z0-9_]+. Each rule line
- * goes to on_rule(ctx, ...) (NULL: rule lines are accepted unread). Returns 0
- * and *out (free with rc_config_file_free), or -1 with one line in err, e.g.
+ * Parse and check text (len bytes), the contents of the file at path (which
+ * the messages name). known, when not NULL, is a NULL-terminated list of the
+ * accepted setting names (a name outside it is an error: a typo must not be
+ * ignored); NULL accepts any RECONSUME_[A-Z0-9_]+. Each rule line goes to
+ * on_rule(ctx, ...) (NULL: rule lines are accepted unread). Returns 0 and
+ * *out (free with rc_config_file_free), or -1 with one line in err, e.g.
  *   /etc/rc.conf:3: unknown line 'MAX_RETRIES=3'; expected RECONSUME_NAME=value,
  *   rule MATCH => SETTINGS, a # comment or a blank line
  */
-int rc_config_file_read(const char *path, const char *const *known, rc_conffile_rule_fn on_rule,
-                        void *ctx, struct rc_config_file **out, char *err, size_t errlen);
+int rc_config_file_parse(const char *path, const char *text, size_t len,
+                         const char *const *known, rc_conffile_rule_fn on_rule, void *ctx,
+                         struct rc_config_file **out, char *err, size_t errlen);
 
 void rc_config_file_free(struct rc_config_file *f);
 
@@ -58,7 +60,7 @@ const char *rc_config_file_get(const struct rc_config_file *f, const char *name)
 /* The line a setting is on (for "set at <path>:<line>" in a message), or 0. */
 int rc_config_file_line(const struct rc_config_file *f, const char *name);
 
-/* The path as given to rc_config_file_read. */
+/* The path as given to rc_config_file_parse. */
 const char *rc_config_file_path(const struct rc_config_file *f);
 
 #endif

@@ -10,6 +10,7 @@
 #include "policy/config.h"
 
 #include "policy/conffile.h"
+#include "util/scan.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -215,10 +216,34 @@ static int file_rule(void *rules, const char *text, const char *origin, char *er
     return rc_rules_add(rules, text, origin, err, errlen);
 }
 
-int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
+/*
+ * RECONSUME_CONFIG's file, read by src->read and parsed into *file, its rule
+ * lines into *rules. Returns 0, or -1 with the reason in err.
+ */
+static int config_file(const char *path, const struct rc_config_source *src,
+                       struct rc_config_file **file, struct rc_rules *rules, char *err,
+                       size_t errlen)
+{
+    char ep[RC_ECHO_CAP], why[512];
+    char *text = NULL;
+    size_t len = 0;
+    rc_scan_echo(path, strlen(path), ep, sizeof ep);
+    if (!src->read)
+        return ERR("RECONSUME_CONFIG='%s': cannot be read here", ep);
+    if (src->read(path, RC_CONFFILE_MAX_BYTES, &text, &len, why, sizeof why) != 0)
+        return ERR("RECONSUME_CONFIG='%s': %s", ep, why);
+    int rc = rc_config_file_parse(path, text, len, known_names, file_rule, rules, file, err,
+                                  errlen);
+    free(text);
+    return rc;
+}
+
+int rc_config_load_from(struct rc_config *c, const struct rc_config_source *src, char *err,
+                        size_t errlen)
 {
     /* RECONSUME_CONFIG names a file of the same settings (the environment
      * wins) and of rule lines; it is read from the environment only. */
+    rc_getenv_fn get = src->get;
     struct rc_config_file *file = NULL;
     struct rc_rules file_rules = {0};
     struct view vw = {get, NULL};
@@ -230,8 +255,7 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc = ERR("RECONSUME_CONFIG='': empty value; unset it for no file");
             goto out;
         }
-        if (rc_config_file_read(path, known_names, file_rule, &file_rules, &file, err,
-                                errlen) != 0) {
+        if (config_file(path, src, &file, &file_rules, err, errlen) != 0) {
             /* Strict mode still applies to a file that cannot be used. */
             const char *sv = get("RECONSUME_STRICT");
             char ignored[8];

@@ -78,14 +78,34 @@ struct rc_config {
 typedef const char *(*rc_getenv_fn)(const char *name);
 
 /*
- * Fill *out from the variables seen through get(). Returns 0, or -1 with
- * the one-line reason in err. out->strict is valid even on failure (so the
+ * Reads the file at path whole, at most max bytes, into *text (from malloc,
+ * NUL-terminated, *len bytes before the NUL). Returns 0, or -1 with the
+ * reason in err, without the path. io/read_file.h's rc_read_file is the one
+ * the shim and the tools pass; a test may pass its own.
+ */
+typedef int (*rc_read_fn)(const char *path, size_t max, char **text, size_t *len, char *err,
+                          size_t errlen);
+
+/* What the loader reads from, handed in by the caller (policy/ does no I/O). */
+struct rc_config_source {
+    rc_getenv_fn get; /* the environment */
+    rc_read_fn read;  /* RECONSUME_CONFIG's file; NULL: setting it is an error */
+};
+
+/*
+ * Fill *out from the variables seen through src->get, and the file named by
+ * RECONSUME_CONFIG as src->read reads it. Returns 0, or -1 with the
+ * one-line reason in err. out->strict is valid even on failure (so the
  * caller knows whether to stop the process), as long as RECONSUME_STRICT
  * itself parsed.
  */
+int rc_config_load_from(struct rc_config *out, const struct rc_config_source *src, char *err,
+                        size_t errlen);
+
+/* rc_config_load_from with the file read by rc_read_file (defined in io/read_file.c). */
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
 
-/* Release what rc_config_load allocated (also after a failed load). */
+/* Release what the load allocated (also after a failed load). */
 void rc_config_free(struct rc_config *c);
 
 #endif

@@ -20,6 +20,7 @@
 #include "state/journal.h"
 #include "obs/log.h"
 #include "hooks/runtime.h"
+#include "io/read_file.h"
 #include "obs/stats.h"
 
 struct rc_runtime rc_rt;
@@ -65,7 +66,7 @@ __attribute__((constructor)) static void rc_init(void)
      * shim stays out, silently (stderr there is not necessarily the user's). */
     if (getauxval(AT_SECURE))
         goto out;
-    if (rc_config_load(&rc_rt.cfg, env, err, sizeof err) != 0) {
+    if (rc_config_load_from(&rc_rt.cfg, &(struct rc_config_source){env, rc_read_file}, err, sizeof err) != 0) {
         rc_log_stderr("error: %s; %s", err,
                       rc_rt.cfg.strict ? "exiting (RECONSUME_STRICT=1)" : "shim disabled (pass-through)");
         if (rc_rt.cfg.strict)

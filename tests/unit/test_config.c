@@ -27,10 +27,27 @@ static const char *fake_get(const char *name)
     return NULL;
 }
 
+/* A fake file system for RECONSUME_CONFIG: the path is the text (so that a
+ * test writes its file in place), unless it starts with "!", which fails
+ * with the rest as the reason. */
+static int fake_read(const char *path, size_t max, char **text, size_t *len, char *err,
+                     size_t errlen)
+{
+    if (path[0] == '!') {
+        snprintf(err, errlen, "%s", path + 1);
+        return -1;
+    }
+    *len = strlen(path);
+    assert_true(*len <= max);
+    *text = strdup(path);
+    return *text ? 0 : -1;
+}
+
 static int load(struct rc_config *c, char *err, size_t errlen, const char *const *env)
 {
     fake_env = env;
-    return rc_config_load(c, fake_get, err, errlen);
+    const struct rc_config_source src = {fake_get, fake_read};
+    return rc_config_load_from(c, &src, err, errlen);
 }
 
 static void defaults(void **state)
@@ -222,6 +239,34 @@ static void strict_is_known_when_a_later_value_is_bad(void **state)
     assert_true(c.strict);
 }
 
+/* RECONSUME_CONFIG's text comes from the caller's reader (here, in place). */
+static void config_file_through_the_reader(void **state)
+{
+    (void)state;
+    struct rc_config c;
+    char err[1024];
+    const char *const env[] = {
+        "RECONSUME_CONFIG", "RECONSUME_MAX_RETRIES=5\nRECONSUME_CATCH=none\n"
+                            "rule topic=A => max_retries=1\n",
+        "RECONSUME_CATCH", "all", NULL};
+    assert_int_equal(load(&c, err, sizeof err, env), 0);
+    assert_int_equal(c.max_retries, 5);
+    assert_int_equal(c.catch_mask, RC_CATCH_ALL); /* the environment wins */
+    assert_int_equal(c.rules.n, 1);
+    assert_int_equal(c.rules.v[0].max_retries, 1);
+    rc_config_free(&c);
+
+    const char *const bad[] = {"RECONSUME_CONFIG", "RECONSUME_TRACK_MAX=1\n", NULL};
+    assert_int_equal(load(&c, err, sizeof err, bad), -1);
+    assert_string_equal(err, "RECONSUME_TRACK_MAX='1': expected an integer from 16 to 10000000");
+
+    /* No reader: a set RECONSUME_CONFIG cannot be used. */
+    fake_env = bad;
+    const struct rc_config_source none = {fake_get, NULL};
+    assert_int_equal(rc_config_load_from(&c, &none, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot be read here"));
+}
+
 static void too_long_path(void **state)
 {
     (void)state;
@@ -245,6 +290,7 @@ int main(void)
         cmocka_unit_test(relative_paths_become_absolute),
         cmocka_unit_test(bad_values),
         cmocka_unit_test(strict_is_known_when_a_later_value_is_bad),
+        cmocka_unit_test(config_file_through_the_reader),
         cmocka_unit_test(too_long_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,14 +2,15 @@
  * run.c - `reconsume run [options] -- program [args...]`.
  *
  * Options become RECONSUME_* variables; the environment the program would
- * get is checked by the library's own parser (rc_config_load, linked from
- * policy/) before anything runs, so a mistake is reported here, naming the
+ * get is checked by the library's own parser (rc_config_load_from, linked
+ * from policy/, with io/'s reader) before anything runs, so a mistake is reported here, naming the
  * option, with exit status 2. Then LD_PRELOAD gets the shim appended (once)
  * and the program is exec'ed in place: same pid, and its exit status and
  * signals are the caller's to see, unchanged.
  */
 #include "tools/cli/cli.h"
 
+#include "io/read_file.h"
 #include "policy/config.h"
 
 #include <errno.h>
@@ -76,7 +77,7 @@ static int opt_index_of_var(const char *var)
     return -1;
 }
 
-/* The lookup rc_config_load sees: the options first, then the environment
+/* The lookup the loader sees: the options first, then the environment
  * (with --print-env, RECONSUME_* only from the options: the output is meant
  * for another environment). */
 static bool print_paths; /* --print-env was given a path */
@@ -142,7 +143,7 @@ static int fail(const char *fmt, const char *a, const char *b)
 }
 
 /*
- * Report a configuration error from rc_config_load, naming the option
+ * Report a configuration error from the loader, naming the option
  * that set the variable: "RECONSUME_MAX_RETRIES='abc': expected ..."
  * becomes "--max-retries abc: expected ...".
  */
@@ -327,7 +328,8 @@ int cli_run(int argc, char **argv)
     for_print = print_env;
     struct rc_config cfg;
     char err[2048];
-    if (rc_config_load(&cfg, lookup, err, sizeof err) != 0)
+    const struct rc_config_source src = {lookup, rc_read_file};
+    if (rc_config_load_from(&cfg, &src, err, sizeof err) != 0)
         return config_error(err);
     rc_config_free(&cfg);
 
