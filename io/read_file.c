@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/open_regular.h"
 #include "policy/config.h"
 #include "util/scan.h"
 
@@ -58,13 +59,18 @@ int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *e
 {
     *text = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* Never blocks: a FIFO is opened non-blocking and refused, like a device
+     * (a plain open(2) of a FIFO waits for a writer, in the host's loader). */
+    int fd = rc_open_regular(AT_FDCWD, path, O_RDONLY, 0);
+    if (fd < 0 && errno == EINVAL)
+        return rc_errf(err, errlen, "%s", rc_open_regular_error(errno));
     if (fd < 0)
         return rc_errf(err, errlen, "cannot open: %s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return rc_errf(err, errlen, "not a regular file");
+        return rc_errf(err, errlen, "cannot read: %s", strerror(e));
     }
     if ((unsigned long long)st.st_size > max) {
         close(fd);

@@ -12,8 +12,9 @@
 /*
  * Read the regular file at path, at most max bytes, into *text (from malloc,
  * a NUL after the last byte, *len bytes before it; free it with free()).
- * The file is read to its end whatever its size said (it may change while it
- * is read). Returns 0, or -1 with the reason in err, without the path (the
+ * Opened with rc_open_regular (io/open_regular.h), so a FIFO or a device
+ * never blocks: it is refused. The file is read to its end whatever its size
+ * said (it may change while it is read). Returns 0, or -1 with the reason in err, without the path (the
  * caller names it): "cannot open: <strerror>", "not a regular file", "file
  * is N bytes; expected at most MAX", "file is over MAX bytes", "cannot read:
  * <strerror>" or "out of memory".

@@ -194,3 +194,18 @@ def test_spool_symlink_refused(shim_run, tmp_path):
                  {"RECONSUME_MAX_RETRIES": "0", "RECONSUME_SPOOL_DIR": str(link)})
     assert r.statuses("M1") == [1] * 17
     assert not (real / "new").exists() or os.listdir(real / "new") == []
+
+
+# ---- RECONSUME_CONFIG naming something that is not a regular file (issue 13) ----
+
+def test_config_naming_a_fifo_never_blocks_the_host(shim_run, tmp_path):
+    """A FIFO used to hang every preloaded process at load: the file was
+    opened (and open(2) of a FIFO waits for a writer) before it was checked.
+    Bounded by the runner's timeout, which fails the test."""
+    fifo = tmp_path / "reconsume.conf"
+    os.mkfifo(fifo)
+    r = shim_run(["/bin/echo", "hi"], [], {"RECONSUME_CONFIG": str(fifo)}, timeout=15)
+    assert r.returncode == 0 and r.stdout == "hi\n"
+    assert len(r.err) == 1, r.err
+    assert r.err[0].startswith(f"reconsume[{r.pid}]: error: RECONSUME_CONFIG='{fifo}': "), r.err
+    assert r.err[0].endswith(": not a regular file; shim disabled (pass-through)"), r.err
