@@ -161,11 +161,11 @@ int rc_config_file_parse(const char *path, const char *text, size_t len,
     char ep[RC_ECHO_CAP];
     rc_scan_echo(path, strlen(path), ep, sizeof ep);
     if (memchr(text, '\0', len))
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': NUL byte in the file; expected text", ep);
+        return rc_errf(err, errlen, "NUL byte in the file; expected text");
     struct rc_config_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+        return rc_errf(err, errlen, "out of memory");
     }
     const char *s = text;
     int line = 1;

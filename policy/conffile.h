@@ -47,6 +47,8 @@ typedef int (*rc_conffile_rule_fn)(void *ctx, const char *text, const char *orig
  * *out (free with rc_config_file_free), or -1 with one line in err, e.g.
  *   /etc/rc.conf:3: unknown line 'MAX_RETRIES=3'; expected RECONSUME_NAME=value,
  *   rule MATCH => SETTINGS, a # comment or a blank line
+ * or, about the whole text, "NUL byte in the file; expected text" (the
+ * caller names the variable).
  */
 int rc_config_file_parse(const char *path, const char *text, size_t len,
                          const char *const *known, rc_conffile_rule_fn on_rule, void *ctx,

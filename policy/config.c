@@ -10,7 +10,6 @@
 #include "policy/config.h"
 
 #include "policy/conffile.h"
-#include "util/scan.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -218,20 +217,20 @@ static int file_rule(void *rules, const char *text, const char *origin, char *er
 
 /*
  * RECONSUME_CONFIG's file, read by src->read and parsed into *file, its rule
- * lines into *rules. Returns 0, or -1 with the reason in err.
+ * lines into *rules. Returns 0, or -1 with the reason in err, without the
+ * variable (the caller names it once): "not a regular file", or
+ * "<path>:<line>: ..." for a line of the file.
  */
 static int config_file(const char *path, const struct rc_config_source *src,
                        struct rc_config_file **file, struct rc_rules *rules, char *err,
                        size_t errlen)
 {
-    char ep[RC_ECHO_CAP], why[512];
     char *text = NULL;
     size_t len = 0;
-    rc_scan_echo(path, strlen(path), ep, sizeof ep);
     if (!src->read)
-        return ERR("RECONSUME_CONFIG='%s': cannot be read here", ep);
-    if (src->read(path, RC_CONFFILE_MAX_BYTES, &text, &len, why, sizeof why) != 0)
-        return ERR("RECONSUME_CONFIG='%s': %s", ep, why);
+        return ERR("cannot be read here");
+    if (src->read(path, RC_CONFFILE_MAX_BYTES, &text, &len, err, errlen) != 0)
+        return -1;
     int rc = rc_config_file_parse(path, text, len, known_names, file_rule, rules, file, err,
                                   errlen);
     free(text);

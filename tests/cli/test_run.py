@@ -237,6 +237,19 @@ def test_bad_inherited_variable_is_named():
               env=clean_env(RECONSUME_CATCH="everything")).returncode == 0
 
 
+@pytest.mark.parametrize("path,why", [("/nonexistent/reconsume.conf",
+                                       "cannot open: No such file or directory"),
+                                      ("/dev/zero", "not a regular file")])
+def test_a_config_file_that_cannot_be_used_is_named_once(path, why):
+    r = rc("run", "--config", path, "--", "true")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == f"reconsume run: --config {path}: {why}"
+    r = rc("run", "--", "true", env=clean_env(RECONSUME_CONFIG=path))
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == (f"reconsume run: in the environment: "
+                                        f"RECONSUME_CONFIG='{path}': {why}")
+
+
 def test_a_config_file_is_checked_whole(tmp_path):
     f = tmp_path / "reconsume.conf"
     f.write_text("RECONSUME_MAX_RETRIES=3\nRECONSUME_CATCH=sometimes\n")

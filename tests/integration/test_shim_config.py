@@ -209,3 +209,14 @@ def test_config_naming_a_fifo_never_blocks_the_host(shim_run, tmp_path):
     assert len(r.err) == 1, r.err
     assert r.err[0].startswith(f"reconsume[{r.pid}]: error: RECONSUME_CONFIG='{fifo}': "), r.err
     assert r.err[0].endswith(": not a regular file; shim disabled (pass-through)"), r.err
+
+
+@pytest.mark.parametrize("path,why", [("/dev/zero", "not a regular file"),
+                                      ("/nonexistent/rc.conf", "cannot open: No such file or directory")])
+def test_config_file_that_cannot_be_used_is_named_once(shim_run, path, why):
+    """The variable and its value came twice:
+    RECONSUME_CONFIG='/dev/zero': RECONSUME_CONFIG='/dev/zero': not a regular file."""
+    r = shim_run(["/bin/true"], [], {"RECONSUME_CONFIG": path})
+    assert r.returncode == 0
+    assert r.err == [f"reconsume[{r.pid}]: error: RECONSUME_CONFIG='{path}': {why}; "
+                     f"shim disabled (pass-through)"]

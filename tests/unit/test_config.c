@@ -260,11 +260,21 @@ static void config_file_through_the_reader(void **state)
     assert_int_equal(load(&c, err, sizeof err, bad), -1);
     assert_string_equal(err, "RECONSUME_TRACK_MAX='1': expected an integer from 16 to 10000000");
 
+    /* A file that cannot be read is named once (it used to be
+     * "RECONSUME_CONFIG='x': RECONSUME_CONFIG='x': ..."). */
+    const char *const unread[] = {"RECONSUME_CONFIG", "!not a regular file", NULL};
+    assert_int_equal(load(&c, err, sizeof err, unread), -1);
+    assert_string_equal(err, "RECONSUME_CONFIG='!not a regular file': not a regular file");
+    const char *const binary[] = {"RECONSUME_CONFIG", "RECONSUME_X=\x01\n", NULL};
+    assert_int_equal(load(&c, err, sizeof err, binary), -1);
+    assert_string_equal(err, "RECONSUME_CONFIG='RECONSUME_X=\\x01\\x0a': "
+                             "RECONSUME_X=\\x01\\x0a:1: control character (byte 0x01)");
+
     /* No reader: a set RECONSUME_CONFIG cannot be used. */
     fake_env = bad;
     const struct rc_config_source none = {fake_get, NULL};
     assert_int_equal(rc_config_load_from(&c, &none, err, sizeof err), -1);
-    assert_non_null(strstr(err, "cannot be read here"));
+    assert_string_equal(err, "RECONSUME_CONFIG='RECONSUME_TRACK_MAX=1\\x0a': cannot be read here");
 }
 
 static void too_long_path(void **state)

@@ -167,11 +167,6 @@ static int config_error(const char *err)
                 if (rest[0] == '=' && rest[1] == '\'' && strncmp(rest + 2, v, vl) == 0 &&
                     rest[2 + vl] == '\'') {
                     rest += 3 + vl;
-                    /* A nested reason that names the variable again (conffile.c). */
-                    if (strncmp(rest, ": ", 2) == 0 && strncmp(rest + 2, var, n) == 0 &&
-                        rest[2 + n] == '=' && rest[3 + n] == '\'' &&
-                        strncmp(rest + 4 + n, v, vl) == 0 && rest[4 + n + vl] == '\'')
-                        rest += 5 + n + vl;
                     fputc(' ', stderr);
                     cli_put_quoted(stderr, opts[i].kind == PATHV ? path_buf[i] : v);
                     fprintf(stderr, "%s\n", rest);
