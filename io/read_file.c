@@ -90,6 +90,6 @@ int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *e
  */
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen)
 {
-    const struct rc_config_source src = {get, rc_read_file};
+    const struct rc_config_source src = {get, rc_read_file, NULL};
     return rc_config_load_from(out, &src, err, errlen);
 }

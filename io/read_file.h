@@ -14,10 +14,10 @@
  * a NUL after the last byte, *len bytes before it; free it with free()).
  * Opened with rc_open_regular (io/open_regular.h), so a FIFO or a device
  * never blocks: it is refused. The file is read to its end whatever its size
- * said (it may change while it is read). Returns 0, or -1 with the reason in err, without the path (the
- * caller names it): "cannot open: <strerror>", "not a regular file", "file
- * is N bytes; expected at most MAX", "file is over MAX bytes", "cannot read:
- * <strerror>" or "out of memory".
+ * said (it may change while it is read). Returns 0, or -1 with the reason in
+ * err, without the path (the caller names it): "cannot open: <strerror>",
+ * "not a regular file", "file is N bytes; expected at most MAX", "file is
+ * over MAX bytes", "cannot read: <strerror>" or "out of memory".
  */
 int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *err,
                  size_t errlen);

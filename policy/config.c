@@ -10,6 +10,8 @@
 #include "policy/config.h"
 
 #include "policy/conffile.h"
+#include "util/editdist.h"
+#include "util/scan.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -191,106 +193,6 @@ static void sanitize_err(char *err, size_t errlen)
     free(copy);
 }
 
-static int load(struct rc_config *c, const struct view *vw, char *err, size_t errlen);
-
-/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error;
- * RECONSUME_CONFIG itself is refused by conffile.c before this list). */
-static const char *const known_names[] = {
-#define RC_SETTING(id, ...) "RECONSUME_" #id,
-#include "policy/settings.def"
-    NULL,
-};
-
-void rc_config_free(struct rc_config *c)
-{
-    rc_inject_free(&c->inject);
-    rc_nonretry_free(&c->non_retryable);
-    rc_rules_free(&c->rules);
-}
-
-/* A RECONSUME_CONFIG rule line, parsed as it is met (so the first bad line
- * of the file is the one reported). */
-static int file_rule(void *rules, const char *text, const char *origin, char *err, size_t errlen)
-{
-    return rc_rules_add(rules, text, origin, err, errlen);
-}
-
-/*
- * RECONSUME_CONFIG's file, read by src->read and parsed into *file, its rule
- * lines into *rules. Returns 0, or -1 with the reason in err, without the
- * variable (the caller names it once): "not a regular file", or
- * "<path>:<line>: ..." for a line of the file.
- */
-static int config_file(const char *path, const struct rc_config_source *src,
-                       struct rc_config_file **file, struct rc_rules *rules, char *err,
-                       size_t errlen)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (!src->read)
-        return ERR("cannot be read here");
-    if (src->read(path, RC_CONFFILE_MAX_BYTES, &text, &len, err, errlen) != 0)
-        return -1;
-    int rc = rc_config_file_parse(path, text, len, known_names, file_rule, rules, file, err,
-                                  errlen);
-    free(text);
-    return rc;
-}
-
-int rc_config_load_from(struct rc_config *c, const struct rc_config_source *src, char *err,
-                        size_t errlen)
-{
-    /* RECONSUME_CONFIG names a file of the same settings (the environment
-     * wins) and of rule lines; it is read from the environment only. */
-    rc_getenv_fn get = src->get;
-    struct rc_config_file *file = NULL;
-    struct rc_rules file_rules = {0};
-    struct view vw = {get, NULL};
-    const char *path = get("RECONSUME_CONFIG");
-    int rc = 0;
-    memset(c, 0, sizeof *c);
-    if (path) {
-        if (path[0] == '\0') {
-            rc = ERR("RECONSUME_CONFIG='': empty value; unset it for no file");
-            goto out;
-        }
-        if (config_file(path, src, &file, &file_rules, err, errlen) != 0) {
-            /* Strict mode still applies to a file that cannot be used. */
-            const char *sv = get("RECONSUME_STRICT");
-            char ignored[8];
-            if (sv && parse_bool("RECONSUME_STRICT", sv, &c->strict, ignored, sizeof ignored) != 0)
-                c->strict = false;
-            char why[1024];
-            snprintf(why, sizeof why, "%s", err);
-            rc = ERR("RECONSUME_CONFIG='%s': %s", path, why);
-            goto out;
-        }
-        vw.file = file;
-    }
-    rc = load(c, &vw, err, errlen);
-    /* The file's rules come after RECONSUME_RULES's (first match wins). */
-    if (rc == 0)
-        rc = rc_rules_append(&c->rules, &file_rules, err, errlen);
-    /* A rule's sink= is kept as written (rules.c); it must parse like RECONSUME_SINK. */
-    for (size_t i = 0; rc == 0 && i < c->rules.n; i++) {
-        struct rc_sinkspec ignored;
-        char why[512];
-        if (c->rules.v[i].sink &&
-            rc_sinkspec_parse("sink", c->rules.v[i].sink, &ignored, why, sizeof why) != 0)
-            rc = ERR("%s: rule %d: %s", c->rules.v[i].origin, c->rules.v[i].index, why);
-    }
-out:
-    rc_config_file_free(file);
-    rc_rules_free(&file_rules);
-    if (rc != 0) {
-        bool strict = c->strict;
-        rc_config_free(c);
-        c->strict = strict;
-        sanitize_err(err, errlen);
-    }
-    return rc;
-}
-
 /*
  * The table (policy/settings.def) as the parser sees it. A row's field is
  * reached by offset; its size tells an int from a long, a path's capacity.
@@ -331,6 +233,31 @@ enum {
 #define RC_SETTING(id, ...) ROW_##id,
 #include "policy/settings.def"
 };
+
+/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error;
+ * RECONSUME_CONFIG itself is refused by conffile.c before this list). */
+static const char *const known_names[] = {
+#define RC_SETTING(id, ...) "RECONSUME_" #id,
+#include "policy/settings.def"
+    NULL,
+};
+
+/* Names with the prefix that are the project's own, not settings. */
+static const char *const not_settings[] = {
+#define RC_NOT_SETTING(pattern, why) pattern,
+#include "policy/settings.def"
+};
+
+static bool not_a_setting(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof not_settings / sizeof *not_settings; i++) {
+        const char *p = not_settings[i];
+        size_t k = strlen(p);
+        if (p[k - 1] == '*' ? n >= k - 1 && memcmp(name, p, k - 1) == 0 : rc_scan_is(name, n, p))
+            return true;
+    }
+    return false;
+}
 
 /* An int or a long field, as its size says. */
 static void store_long(void *slot, size_t size, long n)
@@ -453,4 +380,138 @@ static int load(struct rc_config *c, const struct view *vw, char *err, size_t er
         if (&settings[i] != strict && load_one(c, &settings[i], vw, err, errlen))
             return -1;
     return 0;
+}
+
+int rc_config_unknown_name(const char *const *envp, char *msg, size_t cap)
+{
+    static const size_t n_known = sizeof known_names / sizeof *known_names - 1;
+    if (cap)
+        msg[0] = '\0';
+    for (; envp && *envp; envp++) {
+        const char *e = *envp;
+        size_t n = strcspn(e, "=");
+        if (strncmp(e, "RECONSUME_", 10) != 0 || not_a_setting(e, n))
+            continue;
+        bool known = false;
+        for (size_t i = 0; i < n_known && !known; i++)
+            known = rc_scan_is(e, n, known_names[i]);
+        if (known)
+            continue;
+        char echo[RC_ECHO_CAP], word[RC_EDIT_MAX + 1];
+        rc_scan_echo(e, n, echo, sizeof echo);
+        /* How near a suggestion must be grows with the name: 1 edit for up
+         * to 3 bytes after the prefix, 2 for up to 7, then 3 (RECONSUME_FOO
+         * is no misspelt RECONSUME_LOG; RECONSUME_MAXRETRIES is one). */
+        const char *near = NULL;
+        if (n <= RC_EDIT_MAX) {
+            memcpy(word, e, n);
+            word[n] = '\0';
+            size_t rest = n - 10, most = rest < 4 ? 1 : rest < 8 ? 2 : 3;
+            near = rc_edit_nearest(word, known_names, n_known, most, NULL);
+        }
+        if (near)
+            snprintf(msg, cap, "%s: unknown variable (did you mean %s?)", echo, near);
+        else
+            snprintf(msg, cap, "%s: unknown variable (not a setting; see reconsume(7))", echo);
+        return 1;
+    }
+    return 0;
+}
+
+void rc_config_free(struct rc_config *c)
+{
+    rc_inject_free(&c->inject);
+    rc_nonretry_free(&c->non_retryable);
+    rc_rules_free(&c->rules);
+}
+
+/* A RECONSUME_CONFIG rule line, parsed as it is met (so the first bad line
+ * of the file is the one reported). */
+static int file_rule(void *rules, const char *text, const char *origin, char *err, size_t errlen)
+{
+    return rc_rules_add(rules, text, origin, err, errlen);
+}
+
+/*
+ * RECONSUME_CONFIG's file, read by src->read and parsed into *file, its rule
+ * lines into *rules. Returns 0, or -1 with the reason in err, without the
+ * variable (the caller names it once): "not a regular file", or
+ * "<path>:<line>: ..." for a line of the file.
+ */
+static int config_file(const char *path, const struct rc_config_source *src,
+                       struct rc_config_file **file, struct rc_rules *rules, char *err,
+                       size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (!src->read)
+        return ERR("cannot be read here");
+    if (src->read(path, RC_CONFFILE_MAX_BYTES, &text, &len, err, errlen) != 0)
+        return -1;
+    int rc = rc_config_file_parse(path, text, len, known_names, file_rule, rules, file, err,
+                                  errlen);
+    free(text);
+    return rc;
+}
+
+int rc_config_load_from(struct rc_config *c, const struct rc_config_source *src, char *err,
+                        size_t errlen)
+{
+    /* RECONSUME_CONFIG names a file of the same settings (the environment
+     * wins) and of rule lines; it is read from the environment only. */
+    rc_getenv_fn get = src->get;
+    struct rc_config_file *file = NULL;
+    struct rc_rules file_rules = {0};
+    struct view vw = {get, NULL};
+    const char *path = get("RECONSUME_CONFIG");
+    int rc = 0;
+    memset(c, 0, sizeof *c);
+    if (path) {
+        if (path[0] == '\0') {
+            rc = ERR("RECONSUME_CONFIG='': empty value; unset it for no file");
+            goto out;
+        }
+        if (config_file(path, src, &file, &file_rules, err, errlen) != 0) {
+            /* Strict mode still applies to a file that cannot be used. */
+            const char *sv = get("RECONSUME_STRICT");
+            char ignored[8];
+            if (sv && parse_bool("RECONSUME_STRICT", sv, &c->strict, ignored, sizeof ignored) != 0)
+                c->strict = false;
+            char why[1024];
+            snprintf(why, sizeof why, "%s", err);
+            rc = ERR("RECONSUME_CONFIG='%s': %s", path, why);
+            goto out;
+        }
+        vw.file = file;
+    }
+    rc = load(c, &vw, err, errlen);
+    /* The file's rules come after RECONSUME_RULES's (first match wins). */
+    if (rc == 0)
+        rc = rc_rules_append(&c->rules, &file_rules, err, errlen);
+    /* A rule's sink= is kept as written (rules.c); it must parse like RECONSUME_SINK. */
+    for (size_t i = 0; rc == 0 && i < c->rules.n; i++) {
+        struct rc_sinkspec ignored;
+        char why[512];
+        if (c->rules.v[i].sink &&
+            rc_sinkspec_parse("sink", c->rules.v[i].sink, &ignored, why, sizeof why) != 0)
+            rc = ERR("%s: rule %d: %s", c->rules.v[i].origin, c->rules.v[i].index, why);
+    }
+    /* Last, so that a bad value is reported before a misspelt name. */
+    if (rc == 0 && src->envp) {
+        char line[sizeof c->warning];
+        if (rc_config_unknown_name(src->envp, line, sizeof line) && c->strict)
+            rc = ERR("%s", line);
+        else
+            memcpy(c->warning, line, sizeof line);
+    }
+out:
+    rc_config_file_free(file);
+    rc_rules_free(&file_rules);
+    if (rc != 0) {
+        bool strict = c->strict;
+        rc_config_free(c);
+        c->strict = strict;
+        sanitize_err(err, errlen);
+    }
+    return rc;
 }

@@ -44,7 +44,8 @@ enum rc_setting_kind {
 
 /* The ranges of the table, as constants: RC_SETTING_LO_MAX_RETRIES, ... */
 enum {
-#define RC_SETTING(id, kind, field, lo, hi, ...) RC_SETTING_LO_##id = (lo), RC_SETTING_HI_##id = (hi),
+#define RC_SETTING(id, kind, field, lo, hi, ...) \
+    RC_SETTING_LO_##id = (lo), RC_SETTING_HI_##id = (hi),
 #include "policy/settings.def"
 };
 
@@ -73,6 +74,9 @@ struct rc_config {
     struct rc_inject inject;          /* RECONSUME_INJECT, RECONSUME_INJECT_SEED */
     struct rc_nonretry non_retryable; /* RECONSUME_NON_RETRYABLE */
     struct rc_rules rules;            /* RECONSUME_RULES, then RECONSUME_CONFIG's rule lines */
+    /* A RECONSUME_* name in the environment that is no setting (a misspelling),
+     * as one line for a warning; "" = none. In strict mode it fails the load. */
+    char warning[1024];
 };
 
 typedef const char *(*rc_getenv_fn)(const char *name);
@@ -90,17 +94,31 @@ typedef int (*rc_read_fn)(const char *path, size_t max, char **text, size_t *len
 struct rc_config_source {
     rc_getenv_fn get; /* the environment */
     rc_read_fn read;  /* RECONSUME_CONFIG's file; NULL: setting it is an error */
+    /* "NAME=value" entries (environ) checked for RECONSUME_* names that are
+     * no setting (rc_config_unknown_name); NULL: not checked. */
+    const char *const *envp;
 };
 
 /*
  * Fill *out from the variables seen through src->get, and the file named by
- * RECONSUME_CONFIG as src->read reads it. Returns 0, or -1 with the
- * one-line reason in err. out->strict is valid even on failure (so the
+ * RECONSUME_CONFIG as src->read reads it; then look for a misspelt name in
+ * src->envp (out->warning, or an error in strict mode). Returns 0, or -1
+ * with the one-line reason in err. out->strict is valid even on failure (so the
  * caller knows whether to stop the process), as long as RECONSUME_STRICT
  * itself parsed.
  */
 int rc_config_load_from(struct rc_config *out, const struct rc_config_source *src, char *err,
                         size_t errlen);
+
+/*
+ * The first entry of envp ("NAME=value", NULL-terminated) whose name starts
+ * with RECONSUME_ but is neither a setting nor one of the project's own names
+ * (RC_NOT_SETTING in policy/settings.def, e.g. RECONSUME_LIB, RECONSUME_TEST_*),
+ * as one printable line in msg, with the nearest setting when one is close:
+ *   RECONSUME_MAXRETRIES: unknown variable (did you mean RECONSUME_MAX_RETRIES?)
+ * Returns 1 when one was found, else 0 (msg "").
+ */
+int rc_config_unknown_name(const char *const *envp, char *msg, size_t cap);
 
 /* rc_config_load_from with the file read by rc_read_file (defined in io/read_file.c). */
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);

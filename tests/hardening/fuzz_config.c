@@ -68,7 +68,7 @@ static int fuzz_read(const char *path, size_t max, char **text, size_t *len, cha
     return 0;
 }
 
-static const struct rc_config_source source = {table_get, fuzz_read};
+static const struct rc_config_source source = {table_get, fuzz_read, NULL};
 
 static void check(int ok, const char *what)
 {

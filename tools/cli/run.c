@@ -319,11 +319,20 @@ int cli_run(int argc, char **argv)
     if (!print_env && i >= argc)
         return fail("no program given%s%s", "", "");
 
-    /* Check everything the library will check, as it will. */
+    /* Check everything the library will check, as it will. A misspelt
+     * RECONSUME_* name, only a warning for the shim (an error in its strict
+     * mode), is an error here: nothing has run yet, and it is the moment to
+     * fix it. Not with --print-env, whose output is for another environment. */
     for_print = print_env;
     struct rc_config cfg;
     char err[2048];
-    const struct rc_config_source src = {lookup, rc_read_file};
+    if (!print_env && rc_config_unknown_name((const char *const *)environ, err, sizeof err)) {
+        fprintf(stderr, "reconsume run: in the environment: %s\n", err);
+        fputs("Unset it (the settings are listed in reconsume(7) and 'reconsume run --help').\n",
+              stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const struct rc_config_source src = {lookup, rc_read_file, NULL};
     if (rc_config_load_from(&cfg, &src, err, sizeof err) != 0)
         return config_error(err);
     rc_config_free(&cfg);
