@@ -1,17 +1,13 @@
 /*
- * conffile.c - reading the RECONSUME_CONFIG file (see conffile.h).
+ * conffile.c - the text of the RECONSUME_CONFIG file (see conffile.h).
  */
 #include "policy/conffile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util/scan.h"
 
@@ -27,7 +23,12 @@ struct rc_config_file {
     char *path;
     struct setting *s;
     size_t n;
-    struct rc_rules rules;
+};
+
+/* The caller's handler of rule lines, for one read. */
+struct reader {
+    rc_conffile_rule_fn on_rule;
+    void *ctx;
 };
 
 void rc_config_file_free(struct rc_config_file *f)
@@ -39,70 +40,8 @@ void rc_config_file_free(struct rc_config_file *f)
         free(f->s[i].value);
     }
     free(f->s);
-    rc_rules_free(&f->rules);
     free(f->path);
     free(f);
-}
-
-/* The whole file, NUL-terminated, in *buf (*len bytes before the NUL). */
-static int slurp(const char *path, const char *ep, char **buf, size_t *len, char *err,
-                 size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': cannot open: %s", ep, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': not a regular file", ep);
-    }
-    if (st.st_size > RC_CONFFILE_MAX_BYTES) {
-        close(fd);
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': file is %lld bytes; expected at most %d",
-                   ep, (long long)st.st_size, RC_CONFFILE_MAX_BYTES);
-    }
-    /* Read to EOF, whatever fstat said (the file may change under us). */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *b = malloc(cap + 1);
-    if (!b) {
-        close(fd);
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > RC_CONFFILE_MAX_BYTES) {
-                free(b);
-                close(fd);
-                return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': file is over %d bytes", ep,
-                           RC_CONFFILE_MAX_BYTES);
-            }
-            char *g = realloc(b, cap * 2 + 1);
-            if (!g) {
-                free(b);
-                close(fd);
-                return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
-            }
-            b = g;
-            cap *= 2;
-        }
-        ssize_t k = read(fd, b + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            int e = errno;
-            free(b);
-            close(fd);
-            return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': cannot read: %s", ep, strerror(e));
-        }
-        if (k == 0)
-            break;
-        n += (size_t)k;
-    }
-    close(fd);
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return 0;
 }
 
 static bool name_ok(const char *s, size_t n)
@@ -174,8 +113,8 @@ static int add_setting(struct rc_config_file *f, const char *const *known, const
     return 0;
 }
 
-static int one_line(struct rc_config_file *f, const char *const *known, char *s, size_t n,
-                    int line, const char *ep, char *err, size_t errlen)
+static int one_line(struct rc_config_file *f, const struct reader *r, const char *const *known,
+                    const char *s, size_t n, int line, const char *ep, char *err, size_t errlen)
 {
     if (n > 0 && s[n - 1] == '\r')
         n--;
@@ -194,10 +133,11 @@ static int one_line(struct rc_config_file *f, const char *const *known, char *s,
     if (n == 0 || s[0] == '#')
         return 0;
     if (n > 4 && memcmp(s, "rule", 4) == 0 && (s[4] == ' ' || s[4] == '\t')) {
-        char origin[RC_ECHO_CAP + 16];
+        char origin[RC_ECHO_CAP + 16], rule[RC_CONFFILE_MAX_LINE + 1];
         snprintf(origin, sizeof origin, "%s:%d", ep, line);
-        s[n] = '\0'; /* the line is ours to cut (slurp's copy) */
-        return rc_rules_add(&f->rules, s + 5, origin, err, errlen);
+        memcpy(rule, s + 5, n - 5); /* n is at most RC_CONFFILE_MAX_LINE (above) */
+        rule[n - 5] = '\0';
+        return r->on_rule ? r->on_rule(r->ctx, rule, origin, err, errlen) : 0;
     }
     const char *eq = memchr(s, '=', n);
     size_t nn = eq ? (size_t)(eq - s) : 0;
@@ -210,38 +150,30 @@ static int one_line(struct rc_config_file *f, const char *const *known, char *s,
     return rc_errf(err, errlen, "%s:%d: unknown line '%s'; " LINES, ep, line, el);
 }
 
-int rc_config_file_read(const char *path, const char *const *known,
-                        struct rc_config_file **out, char *err, size_t errlen)
+int rc_config_file_parse(const char *path, const char *text, size_t len,
+                         const char *const *known, rc_conffile_rule_fn on_rule, void *ctx,
+                         struct rc_config_file **out, char *err, size_t errlen)
 {
+    const struct reader r = {on_rule, ctx};
     *out = NULL;
     if (errlen)
         err[0] = '\0';
     char ep[RC_ECHO_CAP];
     rc_scan_echo(path, strlen(path), ep, sizeof ep);
-    if (path[0] == '\0')
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='': empty value; unset it for no file");
-    char *buf = NULL;
-    size_t len = 0;
-    if (slurp(path, ep, &buf, &len, err, errlen))
-        return -1;
-    if (memchr(buf, '\0', len)) {
-        free(buf);
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': NUL byte in the file; expected text", ep);
-    }
+    if (memchr(text, '\0', len))
+        return rc_errf(err, errlen, "NUL byte in the file; expected text");
     struct rc_config_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
-        free(buf);
-        return rc_errf(err, errlen, "RECONSUME_CONFIG='%s': out of memory", ep);
+        return rc_errf(err, errlen, "out of memory");
     }
-    char *s = buf;
+    const char *s = text;
     int line = 1;
     for (;;) {
-        char *nl = memchr(s, '\n', len - (size_t)(s - buf));
-        size_t n = nl ? (size_t)(nl - s) : len - (size_t)(s - buf);
-        if (one_line(f, known, s, n, line, ep, err, errlen)) {
+        const char *nl = memchr(s, '\n', len - (size_t)(s - text));
+        size_t n = nl ? (size_t)(nl - s) : len - (size_t)(s - text);
+        if (one_line(f, &r, known, s, n, line, ep, err, errlen)) {
             rc_config_file_free(f);
-            free(buf);
             return -1;
         }
         if (!nl)
@@ -249,7 +181,6 @@ int rc_config_file_read(const char *path, const char *const *known,
         s = nl + 1;
         line++;
     }
-    free(buf);
     *out = f;
     return 0;
 }
@@ -273,24 +204,4 @@ int rc_config_file_line(const struct rc_config_file *f, const char *name)
 const char *rc_config_file_path(const struct rc_config_file *f)
 {
     return f ? f->path : NULL;
-}
-
-const struct rc_rules *rc_config_file_rules(const struct rc_config_file *f)
-{
-    return f ? &f->rules : NULL;
-}
-
-static const struct rc_config_file *use_file;
-static rc_getenv_fn use_env;
-
-void rc_config_file_use(const struct rc_config_file *f, rc_getenv_fn env)
-{
-    use_file = f;
-    use_env = env;
-}
-
-const char *rc_config_lookup(const char *name)
-{
-    const char *v = use_env ? use_env(name) : NULL;
-    return v ? v : rc_config_file_get(use_file, name);
 }

@@ -15,15 +15,15 @@
  * over 4095 bytes or a file over 1 MiB is an error naming "<path>:<line>".
  * RECONSUME_CONFIG itself cannot be set in the file.
  *
- * Reading is the only I/O (open, fstat, read); nothing is written.
+ * Pure: the text is handed in (the file is read by io/read_file.c), and
+ * rule lines are not parsed here: each is handed back, as text, to the
+ * caller's function (policy/config.c gives them to policy/rules.c).
  */
 #ifndef RECONSUME_POLICY_CONFFILE_H
 #define RECONSUME_POLICY_CONFFILE_H
 
 #include <stddef.h>
 
-#include "policy/config.h"
-#include "policy/rules.h"
 
 #define RC_CONFFILE_MAX_BYTES (1024 * 1024)
 #define RC_CONFFILE_MAX_LINE 4095
@@ -31,38 +31,38 @@
 struct rc_config_file;
 
 /*
- * Read and check the file at path. known, when not NULL, is a NULL-terminated
- * list of the accepted setting names (a name outside it is an error: a typo
- * must not be ignored); NULL accepts any RECONSUME_[A-Z0-9_]+. Returns 0 and
+ * A rule line's text (what follows "rule ") and its origin "<path>:<line>",
+ * in file order, as they are met. Returns 0, or -1 with one line in err,
+ * which ends the reading with that line.
+ */
+typedef int (*rc_conffile_rule_fn)(void *ctx, const char *text, const char *origin, char *err,
+                                   size_t errlen);
+
+/*
+ * Parse and check text (len bytes), the contents of the file at path (which
+ * the messages name). known, when not NULL, is a NULL-terminated list of the
+ * accepted setting names (a name outside it is an error: a typo must not be
+ * ignored); NULL accepts any RECONSUME_[A-Z0-9_]+. Each rule line goes to
+ * on_rule(ctx, ...) (NULL: rule lines are accepted unread). Returns 0 and
  * *out (free with rc_config_file_free), or -1 with one line in err, e.g.
  *   /etc/rc.conf:3: unknown line 'MAX_RETRIES=3'; expected RECONSUME_NAME=value,
  *   rule MATCH => SETTINGS, a # comment or a blank line
+ * or, about the whole text, "NUL byte in the file; expected text" (the
+ * caller names the variable).
  */
-int rc_config_file_read(const char *path, const char *const *known,
-                        struct rc_config_file **out, char *err, size_t errlen);
+int rc_config_file_parse(const char *path, const char *text, size_t len,
+                         const char *const *known, rc_conffile_rule_fn on_rule, void *ctx,
+                         struct rc_config_file **out, char *err, size_t errlen);
 
 void rc_config_file_free(struct rc_config_file *f);
 
-/* A setting's value in the file, or NULL. */
+/* A setting's value in the file, or NULL (f may be NULL: no file). */
 const char *rc_config_file_get(const struct rc_config_file *f, const char *name);
 
 /* The line a setting is on (for "set at <path>:<line>" in a message), or 0. */
 int rc_config_file_line(const struct rc_config_file *f, const char *name);
 
-/* The path as given to rc_config_file_read. */
+/* The path as given to rc_config_file_parse. */
 const char *rc_config_file_path(const struct rc_config_file *f);
-
-/* The file's rule lines, parsed, with origin "<path>:<line>". */
-const struct rc_rules *rc_config_file_rules(const struct rc_config_file *f);
-
-/*
- * The lookup the rest of the configuration reads through, of the shape of
- * rc_getenv_fn: env(name) if it is set (not NULL), else the value in the
- * file installed by rc_config_file_use, else NULL. Install once, at load,
- * before any thread reads through it (plain globals, no lock); f may be NULL
- * (no file), env NULL means no environment.
- */
-void rc_config_file_use(const struct rc_config_file *f, rc_getenv_fn env);
-const char *rc_config_lookup(const char *name);
 
 #endif

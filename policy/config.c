@@ -1,5 +1,6 @@
 /*
- * config.c - strict parsing of RECONSUME_* variables.
+ * config.c - strict parsing of RECONSUME_* variables: one loop over the table
+ * of policy/settings.def, with a small parser per kind of setting.
  *
  * Rules, the same for every variable: unset means the default; set but empty
  * is an error (an empty value is almost always a templating mistake in a
@@ -9,8 +10,12 @@
 #include "policy/config.h"
 
 #include "policy/conffile.h"
+#include "util/editdist.h"
+#include "util/scan.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,20 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
+/*
+ * Where the settings are looked up: the environment, then the
+ * RECONSUME_CONFIG file (NULL: none). The environment wins.
+ */
+struct view {
+    rc_getenv_fn env;
+    const struct rc_config_file *file;
+};
+
+static const char *value(const struct view *vw, const char *name)
+{
+    const char *v = vw->env(name);
+    return v ? v : rc_config_file_get(vw->file, name);
+}
 
 static int parse_bool(const char *name, const char *v, bool *out, char *err, size_t errlen)
 {
@@ -52,56 +71,6 @@ static int parse_level(const char *name, const char *v, int *out, char *err, siz
     for (int i = 0; i < 4; i++)
         if (strcasecmp(v, names[i]) == 0) { *out = i; return 0; }
     return ERR("%s='%s': expected one of error, warn, info, debug", name, v);
-}
-
-static const struct { const char *name; unsigned bits; } catch_names[] = {
-    {"status", RC_CATCH_STATUS},
-    {"exception", RC_CATCH_EXCEPTION},
-    {"signal", RC_CATCH_SIGNAL},
-    {"abort", RC_CATCH_ABORT},
-};
-
-int rc_catch_parse(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
-{
-    static const char accepted[] =
-        "expected a comma-separated list of status, exception, signal, abort, or all, or none";
-    if (strcasecmp(v, "all") == 0) { *out = RC_CATCH_ALL; return 0; }
-    if (strcasecmp(v, "none") == 0) { *out = 0; return 0; }
-    unsigned mask = 0;
-    const char *p = v;
-    for (;;) {
-        size_t n = strcspn(p, ",");
-        bool found = false;
-        for (size_t i = 0; i < sizeof catch_names / sizeof *catch_names; i++) {
-            if (n == strlen(catch_names[i].name) && strncasecmp(p, catch_names[i].name, n) == 0) {
-                mask |= catch_names[i].bits;
-                found = true;
-            }
-        }
-        if (!found)
-            return ERR("%s='%s': unknown kind '%.*s'; %s", name, v, (int)n, p, accepted);
-        if (p[n] == '\0')
-            break;
-        p += n + 1;
-    }
-    *out = mask;
-    return 0;
-}
-
-void rc_catch_format(unsigned mask, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof catch_names / sizeof *catch_names; i++) {
-        if (!(mask & catch_names[i].bits))
-            continue;
-        int n = snprintf(buf + used, cap - used, "%s%s", used ? "," : "", catch_names[i].name);
-        if (n < 0 || (size_t)n >= cap - used)
-            return;
-        used += (size_t)n;
-    }
-    if (used == 0)
-        snprintf(buf, cap, "none");
 }
 
 /*
@@ -160,10 +129,10 @@ static int parse_path(const char *name, const char *v, bool want_dir, char *out,
  * A base too long for PATH_MAX is an error naming it (it used to be cut
  * silently, which named some other directory).
  */
-static int default_spool(rc_getenv_fn get, char *out, size_t cap, char *err, size_t errlen)
+static int default_spool(const struct view *vw, char *out, size_t cap, char *err, size_t errlen)
 {
-    const char *state = get("XDG_STATE_HOME");
-    const char *home = get("HOME");
+    const char *state = value(vw, "XDG_STATE_HOME");
+    const char *home = value(vw, "HOME");
     int n;
     if (state && state[0] == '/') {
         n = snprintf(out, cap, "%s/reconsume/spool", state);
@@ -224,19 +193,230 @@ static void sanitize_err(char *err, size_t errlen)
     free(copy);
 }
 
-static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen);
+/*
+ * The table (policy/settings.def) as the parser sees it. A row's field is
+ * reached by offset; its size tells an int from a long, a path's capacity.
+ */
+struct setting {
+    const char *name;
+    enum rc_setting_kind kind;
+    size_t off, size;
+    long lo, hi, def;
+};
 
-/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error). */
+#define SLOT(f) offsetof(struct rc_config, f), sizeof(((struct rc_config *)0)->f)
+#define NOSLOT(f) 0, 0
+#define SLOT_BOOL SLOT
+#define SLOT_LONG SLOT
+#define SLOT_LEVEL SLOT
+#define SLOT_CATCH SLOT
+#define SLOT_MODE SLOT
+#define SLOT_PATH_FILE SLOT
+#define SLOT_PATH_DIR SLOT
+#define SLOT_SPOOL_DIR SLOT
+#define SLOT_SINK SLOT
+#define SLOT_INJECT SLOT
+#define SLOT_NON_RETRYABLE SLOT
+#define SLOT_RULES SLOT
+#define SLOT_INJECT_SEED NOSLOT /* parsed with INJECT */
+#define SLOT_CONFIG NOSLOT      /* read before the table */
+
+static const struct setting settings[] = {
+#define RC_SETTING(id, kind, field, lo, hi, def, ...) \
+    {"RECONSUME_" #id, RC_KIND_##kind, SLOT_##kind(field), lo, hi, def},
+#include "policy/settings.def"
+};
+#define N_SETTINGS (sizeof settings / sizeof *settings)
+
+/* The rows' positions: settings[ROW_STRICT] is RECONSUME_STRICT. */
+enum {
+#define RC_SETTING(id, ...) ROW_##id,
+#include "policy/settings.def"
+};
+
+/* Every setting a RECONSUME_CONFIG file may hold (a typo there is an error;
+ * RECONSUME_CONFIG itself is refused by conffile.c before this list). */
 static const char *const known_names[] = {
-    "RECONSUME_ENABLE", "RECONSUME_STRICT", "RECONSUME_MODE", "RECONSUME_OBSERVE_RECORD",
-    "RECONSUME_MAX_RETRIES", "RECONSUME_CATCH", "RECONSUME_LOG_LEVEL", "RECONSUME_LOG",
-    "RECONSUME_BROADCAST_BACKOFF_MS", "RECONSUME_TIMEOUT_MS", "RECONSUME_TRACK_MAX",
-    "RECONSUME_SIGNAL_MAX", "RECONSUME_SPOOL_DIR", "RECONSUME_STATS",
-    "RECONSUME_STATS_INTERVAL_MS", "RECONSUME_INJECT", "RECONSUME_INJECT_SEED",
-    "RECONSUME_NON_RETRYABLE", "RECONSUME_RULES", "RECONSUME_JOURNAL", "RECONSUME_MAX_CRASHES",
-    "RECONSUME_SINK",
+#define RC_SETTING(id, ...) "RECONSUME_" #id,
+#include "policy/settings.def"
     NULL,
 };
+
+/* Names with the prefix that are the project's own, not settings. */
+static const char *const not_settings[] = {
+#define RC_NOT_SETTING(pattern, why) pattern,
+#include "policy/settings.def"
+};
+
+static bool not_a_setting(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof not_settings / sizeof *not_settings; i++) {
+        const char *p = not_settings[i];
+        size_t k = strlen(p);
+        if (p[k - 1] == '*' ? n >= k - 1 && memcmp(name, p, k - 1) == 0 : rc_scan_is(name, n, p))
+            return true;
+    }
+    return false;
+}
+
+/* An int or a long field, as its size says. */
+static void store_long(void *slot, size_t size, long n)
+{
+    if (size == sizeof(int))
+        *(int *)slot = (int)n;
+    else
+        *(long *)slot = n;
+}
+
+/* One setting's value v (set, not empty) into its field. */
+static int parse_value(const struct setting *s, const char *v, void *slot, char *err,
+                       size_t errlen)
+{
+    long n;
+    switch (s->kind) {
+    case RC_KIND_BOOL:
+        return parse_bool(s->name, v, slot, err, errlen);
+    case RC_KIND_LONG:
+        if (parse_long(s->name, v, s->lo, s->hi, &n, err, errlen))
+            return -1;
+        store_long(slot, s->size, n);
+        return 0;
+    case RC_KIND_LEVEL:
+        return parse_level(s->name, v, slot, err, errlen);
+    case RC_KIND_CATCH:
+        return rc_catch_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_MODE:
+        if (strcasecmp(v, "observe") == 0)
+            *(bool *)slot = true;
+        else if (strcasecmp(v, "enforce") != 0)
+            return ERR("%s='%s': expected enforce or observe", s->name, v);
+        return 0;
+    case RC_KIND_PATH_FILE:
+        return parse_path(s->name, v, false, slot, s->size, err, errlen);
+    case RC_KIND_PATH_DIR:
+    case RC_KIND_SPOOL_DIR:
+        return parse_path(s->name, v, true, slot, s->size, err, errlen);
+    case RC_KIND_SINK:
+        return rc_sinkspec_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_NON_RETRYABLE:
+        return rc_nonretry_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_RULES:
+        return rc_rules_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_INJECT:      /* parse_inject */
+    case RC_KIND_INJECT_SEED: /* parse_inject */
+    case RC_KIND_CONFIG:      /* rc_config_load */
+        break;
+    }
+    return 0;
+}
+
+/* An unset setting: its default. */
+static int set_default(const struct setting *s, void *slot, const struct view *vw, char *err,
+                       size_t errlen)
+{
+    switch (s->kind) {
+    case RC_KIND_BOOL:
+    case RC_KIND_MODE:
+        *(bool *)slot = s->def != 0;
+        return 0;
+    case RC_KIND_LONG:
+    case RC_KIND_LEVEL:
+        store_long(slot, s->size, s->def);
+        return 0;
+    case RC_KIND_CATCH:
+        *(unsigned *)slot = (unsigned)s->def;
+        return 0;
+    case RC_KIND_SPOOL_DIR:
+        return default_spool(vw, slot, s->size, err, errlen);
+    case RC_KIND_SINK:
+        rc_sinkspec_default(slot);
+        return 0;
+    default: /* empty paths and lists: the zeroed config */
+        return 0;
+    }
+}
+
+/*
+ * RECONSUME_INJECT with RECONSUME_INJECT_SEED (the draws depend on the seed),
+ * parsed whether either is set or not: a bad seed is an error even with no
+ * injection.
+ */
+static int parse_inject(struct rc_inject *out, const struct view *vw, char *err, size_t errlen)
+{
+    uint64_t seed;
+    const char *spec = value(vw, "RECONSUME_INJECT");
+    if (rc_inject_seed_parse(value(vw, "RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
+        return -1;
+    if (spec && spec[0] == '\0')
+        return ERR("RECONSUME_INJECT='': empty value; unset it for no injection");
+    return rc_inject_parse(spec, seed, out, err, errlen);
+}
+
+static int load_one(struct rc_config *c, const struct setting *s, const struct view *vw, char *err,
+                    size_t errlen)
+{
+    void *slot = (char *)c + s->off;
+    if (s->kind == RC_KIND_CONFIG || s->kind == RC_KIND_INJECT_SEED)
+        return 0;
+    if (s->kind == RC_KIND_INJECT)
+        return parse_inject(slot, vw, err, errlen);
+    const char *v = value(vw, s->name);
+    if (!v)
+        return set_default(s, slot, vw, err, errlen);
+    if (v[0] == '\0')
+        return ERR("%s='': empty value; unset it for the default", s->name);
+    return parse_value(s, v, slot, err, errlen);
+}
+
+static int load(struct rc_config *c, const struct view *vw, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    err[0] = '\0';
+    /* Strict first, so that the caller knows how to react to any later error. */
+    const struct setting *strict = &settings[ROW_STRICT];
+    if (load_one(c, strict, vw, err, errlen))
+        return -1;
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (&settings[i] != strict && load_one(c, &settings[i], vw, err, errlen))
+            return -1;
+    return 0;
+}
+
+int rc_config_unknown_name(const char *const *envp, char *msg, size_t cap)
+{
+    static const size_t n_known = sizeof known_names / sizeof *known_names - 1;
+    if (cap)
+        msg[0] = '\0';
+    for (; envp && *envp; envp++) {
+        const char *e = *envp;
+        size_t n = strcspn(e, "=");
+        if (strncmp(e, "RECONSUME_", 10) != 0 || not_a_setting(e, n))
+            continue;
+        bool known = false;
+        for (size_t i = 0; i < n_known && !known; i++)
+            known = rc_scan_is(e, n, known_names[i]);
+        if (known)
+            continue;
+        char echo[RC_ECHO_CAP], word[RC_EDIT_MAX + 1];
+        rc_scan_echo(e, n, echo, sizeof echo);
+        /* How near a suggestion must be grows with the name: 1 edit for up
+         * to 3 bytes after the prefix, 2 for up to 7, then 3 (RECONSUME_FOO
+         * is no misspelt RECONSUME_LOG; RECONSUME_MAXRETRIES is one). */
+        const char *near = NULL;
+        if (n <= RC_EDIT_MAX) {
+            memcpy(word, e, n);
+            word[n] = '\0';
+            size_t rest = n - 10, most = rest < 4 ? 1 : rest < 8 ? 2 : 3;
+            near = rc_edit_nearest(word, known_names, n_known, most, NULL);
+        }
+        if (near)
+            snprintf(msg, cap, "%s: unknown variable (did you mean %s?)", echo, near);
+        else
+            snprintf(msg, cap, "%s: unknown variable (not a setting; see reconsume(7))", echo);
+        return 1;
+    }
+    return 0;
+}
 
 void rc_config_free(struct rc_config *c)
 {
@@ -245,11 +425,44 @@ void rc_config_free(struct rc_config *c)
     rc_rules_free(&c->rules);
 }
 
-int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
+/* A RECONSUME_CONFIG rule line, parsed as it is met (so the first bad line
+ * of the file is the one reported). */
+static int file_rule(void *rules, const char *text, const char *origin, char *err, size_t errlen)
+{
+    return rc_rules_add(rules, text, origin, err, errlen);
+}
+
+/*
+ * RECONSUME_CONFIG's file, read by src->read and parsed into *file, its rule
+ * lines into *rules. Returns 0, or -1 with the reason in err, without the
+ * variable (the caller names it once): "not a regular file", or
+ * "<path>:<line>: ..." for a line of the file.
+ */
+static int config_file(const char *path, const struct rc_config_source *src,
+                       struct rc_config_file **file, struct rc_rules *rules, char *err,
+                       size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (!src->read)
+        return ERR("cannot be read here");
+    if (src->read(path, RC_CONFFILE_MAX_BYTES, &text, &len, err, errlen) != 0)
+        return -1;
+    int rc = rc_config_file_parse(path, text, len, known_names, file_rule, rules, file, err,
+                                  errlen);
+    free(text);
+    return rc;
+}
+
+int rc_config_load_from(struct rc_config *c, const struct rc_config_source *src, char *err,
+                        size_t errlen)
 {
     /* RECONSUME_CONFIG names a file of the same settings (the environment
      * wins) and of rule lines; it is read from the environment only. */
+    rc_getenv_fn get = src->get;
     struct rc_config_file *file = NULL;
+    struct rc_rules file_rules = {0};
+    struct view vw = {get, NULL};
     const char *path = get("RECONSUME_CONFIG");
     int rc = 0;
     memset(c, 0, sizeof *c);
@@ -258,7 +471,7 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc = ERR("RECONSUME_CONFIG='': empty value; unset it for no file");
             goto out;
         }
-        if (rc_config_file_read(path, known_names, &file, err, errlen) != 0) {
+        if (config_file(path, src, &file, &file_rules, err, errlen) != 0) {
             /* Strict mode still applies to a file that cannot be used. */
             const char *sv = get("RECONSUME_STRICT");
             char ignored[8];
@@ -269,12 +482,12 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc = ERR("RECONSUME_CONFIG='%s': %s", path, why);
             goto out;
         }
-        rc_config_file_use(file, get);
-        get = rc_config_lookup;
+        vw.file = file;
     }
-    rc = load(c, get, err, errlen);
-    if (rc == 0 && file)
-        rc = rc_rules_append(&c->rules, rc_config_file_rules(file), err, errlen);
+    rc = load(c, &vw, err, errlen);
+    /* The file's rules come after RECONSUME_RULES's (first match wins). */
+    if (rc == 0)
+        rc = rc_rules_append(&c->rules, &file_rules, err, errlen);
     /* A rule's sink= is kept as written (rules.c); it must parse like RECONSUME_SINK. */
     for (size_t i = 0; rc == 0 && i < c->rules.n; i++) {
         struct rc_sinkspec ignored;
@@ -283,11 +496,17 @@ int rc_config_load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errl
             rc_sinkspec_parse("sink", c->rules.v[i].sink, &ignored, why, sizeof why) != 0)
             rc = ERR("%s: rule %d: %s", c->rules.v[i].origin, c->rules.v[i].index, why);
     }
-out:
-    if (file) {
-        rc_config_file_use(NULL, NULL);
-        rc_config_file_free(file);
+    /* Last, so that a bad value is reported before a misspelt name. */
+    if (rc == 0 && src->envp) {
+        char line[sizeof c->warning];
+        if (rc_config_unknown_name(src->envp, line, sizeof line) && c->strict)
+            rc = ERR("%s", line);
+        else
+            memcpy(c->warning, line, sizeof line);
     }
+out:
+    rc_config_file_free(file);
+    rc_rules_free(&file_rules);
     if (rc != 0) {
         bool strict = c->strict;
         rc_config_free(c);
@@ -295,148 +514,4 @@ out:
         sanitize_err(err, errlen);
     }
     return rc;
-}
-
-static int load(struct rc_config *c, rc_getenv_fn get, char *err, size_t errlen)
-{
-    memset(c, 0, sizeof *c);
-    c->enable = true;
-    c->strict = false;
-    c->max_retries = 16; /* RocketMQ's own maxReconsumeTimes */
-    c->catch_mask = RC_CATCH_STATUS | RC_CATCH_EXCEPTION;
-    c->log_level = RC_LOG_INFO;
-    c->broadcast_backoff_ms = 100;
-    c->timeout_ms = 0;
-    c->track_max = 65536;
-    c->signal_max = 100;
-    c->stats_interval_ms = 5000;
-    c->max_crashes = 3;
-    err[0] = '\0';
-
-    const char *v;
-    long n;
-#define GET(name) ((v = get(name)) != NULL)
-#define NONEMPTY(name) \
-    if (v[0] == '\0') return ERR("%s='': empty value; unset it for the default", name)
-
-    /* Strict first, so that the caller knows how to react to any later error. */
-    if (GET("RECONSUME_STRICT")) {
-        NONEMPTY("RECONSUME_STRICT");
-        if (parse_bool("RECONSUME_STRICT", v, &c->strict, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_ENABLE")) {
-        NONEMPTY("RECONSUME_ENABLE");
-        if (parse_bool("RECONSUME_ENABLE", v, &c->enable, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_MODE")) {
-        NONEMPTY("RECONSUME_MODE");
-        if (strcasecmp(v, "observe") == 0)
-            c->observe = true;
-        else if (strcasecmp(v, "enforce") != 0)
-            return ERR("%s='%s': expected enforce or observe", "RECONSUME_MODE", v);
-    }
-    if (GET("RECONSUME_OBSERVE_RECORD")) {
-        NONEMPTY("RECONSUME_OBSERVE_RECORD");
-        if (parse_bool("RECONSUME_OBSERVE_RECORD", v, &c->observe_record, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_MAX_RETRIES")) {
-        NONEMPTY("RECONSUME_MAX_RETRIES");
-        if (parse_long("RECONSUME_MAX_RETRIES", v, 0, RC_MAX_RETRIES_LIMIT, &n, err, errlen))
-            return -1;
-        c->max_retries = (int)n;
-    }
-    if (GET("RECONSUME_CATCH")) {
-        NONEMPTY("RECONSUME_CATCH");
-        if (rc_catch_parse("RECONSUME_CATCH", v, &c->catch_mask, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_LOG_LEVEL")) {
-        NONEMPTY("RECONSUME_LOG_LEVEL");
-        if (parse_level("RECONSUME_LOG_LEVEL", v, &c->log_level, err, errlen)) return -1;
-    }
-    if (GET("RECONSUME_BROADCAST_BACKOFF_MS")) {
-        NONEMPTY("RECONSUME_BROADCAST_BACKOFF_MS");
-        if (parse_long("RECONSUME_BROADCAST_BACKOFF_MS", v, 0, 60000, &n, err, errlen)) return -1;
-        c->broadcast_backoff_ms = (int)n;
-    }
-    if (GET("RECONSUME_TIMEOUT_MS")) {
-        NONEMPTY("RECONSUME_TIMEOUT_MS");
-        if (parse_long("RECONSUME_TIMEOUT_MS", v, 0, 86400000L, &c->timeout_ms, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_TRACK_MAX")) {
-        NONEMPTY("RECONSUME_TRACK_MAX");
-        if (parse_long("RECONSUME_TRACK_MAX", v, 16, 10000000L, &c->track_max, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_SIGNAL_MAX")) {
-        NONEMPTY("RECONSUME_SIGNAL_MAX");
-        if (parse_long("RECONSUME_SIGNAL_MAX", v, 0, 1000000L, &c->signal_max, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_SPOOL_DIR")) {
-        NONEMPTY("RECONSUME_SPOOL_DIR");
-        if (parse_path("RECONSUME_SPOOL_DIR", v, true, c->spool_dir, sizeof c->spool_dir, err,
-                       errlen))
-            return -1;
-    } else if (default_spool(get, c->spool_dir, sizeof c->spool_dir, err, errlen)) {
-        return -1;
-    }
-    rc_sinkspec_default(&c->sink);
-    if (GET("RECONSUME_SINK")) {
-        NONEMPTY("RECONSUME_SINK");
-        if (rc_sinkspec_parse("RECONSUME_SINK", v, &c->sink, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_STATS_INTERVAL_MS")) {
-        NONEMPTY("RECONSUME_STATS_INTERVAL_MS");
-        if (parse_long("RECONSUME_STATS_INTERVAL_MS", v, 100, 3600000L, &c->stats_interval_ms, err,
-                       errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_MAX_CRASHES")) {
-        NONEMPTY("RECONSUME_MAX_CRASHES");
-        if (parse_long("RECONSUME_MAX_CRASHES", v, 1, 1000, &n, err, errlen))
-            return -1;
-        c->max_crashes = (int)n;
-    }
-    if (GET("RECONSUME_JOURNAL")) {
-        NONEMPTY("RECONSUME_JOURNAL");
-        if (parse_path("RECONSUME_JOURNAL", v, true, c->journal_dir, sizeof c->journal_dir, err,
-                       errlen))
-            return -1;
-    }
-    {
-        uint64_t seed;
-        const char *spec = get("RECONSUME_INJECT");
-        if (rc_inject_seed_parse(get("RECONSUME_INJECT_SEED"), &seed, err, errlen) != 0)
-            return -1;
-        if (spec && spec[0] == '\0')
-            return ERR("RECONSUME_INJECT='': empty value; unset it for no injection");
-        if (rc_inject_parse(spec, seed, &c->inject, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_NON_RETRYABLE")) {
-        NONEMPTY("RECONSUME_NON_RETRYABLE");
-        if (rc_nonretry_parse("RECONSUME_NON_RETRYABLE", v, &c->non_retryable, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_RULES")) {
-        NONEMPTY("RECONSUME_RULES");
-        if (rc_rules_parse("RECONSUME_RULES", v, &c->rules, err, errlen) != 0)
-            return -1;
-    }
-    if (GET("RECONSUME_LOG")) {
-        NONEMPTY("RECONSUME_LOG");
-        if (parse_path("RECONSUME_LOG", v, false, c->log_path, sizeof c->log_path, err, errlen))
-            return -1;
-    }
-    if (GET("RECONSUME_STATS")) {
-        NONEMPTY("RECONSUME_STATS");
-        if (parse_path("RECONSUME_STATS", v, false, c->stats_path, sizeof c->stats_path, err,
-                       errlen))
-            return -1;
-    }
-#undef GET
-#undef NONEMPTY
-    return 0;
 }

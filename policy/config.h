@@ -13,26 +13,43 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/catch.h"
 #include "policy/inject.h"
 #include "policy/nonretry.h"
 #include "policy/rules.h"
 #include "policy/sinkspec.h"
-
-/* Failure kinds the shim catches (RECONSUME_CATCH). */
-enum {
-    RC_CATCH_STATUS = 1u << 0,    /* reconsume-later and garbage statuses */
-    RC_CATCH_EXCEPTION = 1u << 1, /* C++ exceptions escaping the callback */
-    RC_CATCH_SIGNAL = 1u << 2,    /* SIGSEGV, SIGBUS, SIGFPE, SIGILL */
-    RC_CATCH_ABORT = 1u << 3,     /* SIGABRT (abort(), failed assert) */
-    RC_CATCH_ALL = 0xfu,
-};
 
 enum rc_log_level { RC_LOG_ERROR = 0, RC_LOG_WARN, RC_LOG_INFO, RC_LOG_DEBUG };
 
 /* Exit status of a strict-mode process whose configuration is bad (EX_CONFIG). */
 #define RC_STRICT_EXIT 78
 
-#define RC_MAX_RETRIES_LIMIT 1000
+/* The kinds of setting (the KIND column of policy/settings.def). */
+enum rc_setting_kind {
+    RC_KIND_BOOL,
+    RC_KIND_LONG,
+    RC_KIND_LEVEL,
+    RC_KIND_CATCH,
+    RC_KIND_MODE,
+    RC_KIND_PATH_FILE,
+    RC_KIND_PATH_DIR,
+    RC_KIND_SPOOL_DIR,
+    RC_KIND_SINK,
+    RC_KIND_INJECT,
+    RC_KIND_INJECT_SEED,
+    RC_KIND_NON_RETRYABLE,
+    RC_KIND_RULES,
+    RC_KIND_CONFIG,
+};
+
+/* The ranges of the table, as constants: RC_SETTING_LO_MAX_RETRIES, ... */
+enum {
+#define RC_SETTING(id, kind, field, lo, hi, ...) \
+    RC_SETTING_LO_##id = (lo), RC_SETTING_HI_##id = (hi),
+#include "policy/settings.def"
+};
+
+#define RC_MAX_RETRIES_LIMIT RC_SETTING_HI_MAX_RETRIES
 
 struct rc_config {
     bool enable;
@@ -57,30 +74,56 @@ struct rc_config {
     struct rc_inject inject;          /* RECONSUME_INJECT, RECONSUME_INJECT_SEED */
     struct rc_nonretry non_retryable; /* RECONSUME_NON_RETRYABLE */
     struct rc_rules rules;            /* RECONSUME_RULES, then RECONSUME_CONFIG's rule lines */
+    /* A RECONSUME_* name in the environment that is no setting (a misspelling),
+     * as one line for a warning; "" = none. In strict mode it fails the load. */
+    char warning[1024];
 };
 
 typedef const char *(*rc_getenv_fn)(const char *name);
 
 /*
- * Fill *out from the variables seen through get(). Returns 0, or -1 with
- * the one-line reason in err. out->strict is valid even on failure (so the
+ * Reads the file at path whole, at most max bytes, into *text (from malloc,
+ * NUL-terminated, *len bytes before the NUL). Returns 0, or -1 with the
+ * reason in err, without the path. io/read_file.h's rc_read_file is the one
+ * the shim and the tools pass; a test may pass its own.
+ */
+typedef int (*rc_read_fn)(const char *path, size_t max, char **text, size_t *len, char *err,
+                          size_t errlen);
+
+/* What the loader reads from, handed in by the caller (policy/ does no I/O). */
+struct rc_config_source {
+    rc_getenv_fn get; /* the environment */
+    rc_read_fn read;  /* RECONSUME_CONFIG's file; NULL: setting it is an error */
+    /* "NAME=value" entries (environ) checked for RECONSUME_* names that are
+     * no setting (rc_config_unknown_name); NULL: not checked. */
+    const char *const *envp;
+};
+
+/*
+ * Fill *out from the variables seen through src->get, and the file named by
+ * RECONSUME_CONFIG as src->read reads it; then look for a misspelt name in
+ * src->envp (out->warning, or an error in strict mode). Returns 0, or -1
+ * with the one-line reason in err. out->strict is valid even on failure (so the
  * caller knows whether to stop the process), as long as RECONSUME_STRICT
  * itself parsed.
  */
-int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
+int rc_config_load_from(struct rc_config *out, const struct rc_config_source *src, char *err,
+                        size_t errlen);
 
 /*
- * Parse a RECONSUME_CATCH list (value v of the variable called name, named in
- * the error): status, exception, signal, abort, comma-separated, or all, or
- * none. Returns 0, or -1 with the one-line reason in err. (Also used by the
- * catch= setting of a rule, policy/rules.c.)
+ * The first entry of envp ("NAME=value", NULL-terminated) whose name starts
+ * with RECONSUME_ but is neither a setting nor one of the project's own names
+ * (RC_NOT_SETTING in policy/settings.def, e.g. RECONSUME_LIB, RECONSUME_TEST_*),
+ * as one printable line in msg, with the nearest setting when one is close:
+ *   RECONSUME_MAXRETRIES: unknown variable (did you mean RECONSUME_MAX_RETRIES?)
+ * Returns 1 when one was found, else 0 (msg "").
  */
-int rc_catch_parse(const char *name, const char *v, unsigned *out, char *err, size_t errlen);
+int rc_config_unknown_name(const char *const *envp, char *msg, size_t cap);
 
-/* Release what rc_config_load allocated (also after a failed load). */
+/* rc_config_load_from with the file read by rc_read_file (defined in io/read_file.c). */
+int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
+
+/* Release what the load allocated (also after a failed load). */
 void rc_config_free(struct rc_config *c);
-
-/* The comma-separated names of a catch mask, e.g. "status,exception". */
-void rc_catch_format(unsigned mask, char *buf, size_t cap);
 
 #endif

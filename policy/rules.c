@@ -9,8 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/config.h"
+#include "policy/catch.h"
 #include "util/scan.h"
+
+/* max_retries= takes the range of RECONSUME_MAX_RETRIES (policy/settings.def). */
+enum {
+#define RC_SETTING(id, kind, field, lo, hi, ...) RULE_LO_##id = (lo), RULE_HI_##id = (hi),
+#include "policy/settings.def"
+};
 
 #define MATCHES "expected group=GLOB, topic=GLOB, tag=GLOB or *"
 #define SETTINGS \
@@ -123,9 +129,9 @@ static int setting(const char *w, size_t n, struct rc_rule *r, unsigned *seen, c
     long k;
     switch (which) {
     case 0:
-        if (!rc_scan_long(v, vn, 0, RC_MAX_RETRIES_LIMIT, &k))
-            rc = rc_errf(d, dl, "max_retries='%s': expected an integer from 0 to %d", ev,
-                     RC_MAX_RETRIES_LIMIT);
+        if (!rc_scan_long(v, vn, RULE_LO_MAX_RETRIES, RULE_HI_MAX_RETRIES, &k))
+            rc = rc_errf(d, dl, "max_retries='%s': expected an integer from %d to %d", ev,
+                         RULE_LO_MAX_RETRIES, RULE_HI_MAX_RETRIES);
         r->has_max_retries = rc == 0;
         r->max_retries = rc == 0 ? (int)k : 0;
         break;

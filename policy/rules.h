@@ -52,7 +52,7 @@ struct rc_rule {
     bool has_max_retries;
     int max_retries;
     bool has_catch;
-    unsigned catch_mask;             /* RC_CATCH_* (policy/config.h) */
+    unsigned catch_mask;             /* RC_CATCH_* (policy/catch.h) */
     bool has_non_retryable;
     struct rc_nonretry non_retryable;
     char *sink;                      /* sink= as written, or NULL */

@@ -20,6 +20,7 @@
 #include "state/journal.h"
 #include "obs/log.h"
 #include "hooks/runtime.h"
+#include "io/read_file.h"
 #include "obs/stats.h"
 
 
@@ -55,7 +56,7 @@ __attribute__((constructor)) static void rc_init(void)
      * shim stays out, silently (stderr there is not necessarily the user's). */
     if (getauxval(AT_SECURE))
         goto out;
-    if (rc_config_load(&rc_rt.cfg, env, err, sizeof err) != 0) {
+    if (rc_config_load_from(&rc_rt.cfg, &(struct rc_config_source){env, rc_read_file, (const char *const *)environ}, err, sizeof err) != 0) {
         rc_log_stderr("error: %s; %s", err,
                       rc_rt.cfg.strict ? "exiting (RECONSUME_STRICT=1)" : "shim disabled (pass-through)");
         if (rc_rt.cfg.strict)
@@ -65,6 +66,7 @@ __attribute__((constructor)) static void rc_init(void)
     if (!rc_rt.cfg.enable)
         goto out;
     rc_log_open(rc_rt.cfg.log_path, rc_rt.cfg.log_level);
+    if (rc_rt.cfg.warning[0]) rc_log(RC_LOG_WARN, "%s; ignored", rc_rt.cfg.warning);
     rc_rt.attempts = rc_attempts_new((size_t)rc_rt.cfg.track_max);
     if (!rc_rt.attempts) {
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");

@@ -237,6 +237,35 @@ def test_bad_inherited_variable_is_named():
               env=clean_env(RECONSUME_CATCH="everything")).returncode == 0
 
 
+@pytest.mark.parametrize("path,why", [("/nonexistent/reconsume.conf",
+                                       "cannot open: No such file or directory"),
+                                      ("/dev/zero", "not a regular file")])
+def test_a_config_file_that_cannot_be_used_is_named_once(path, why):
+    r = rc("run", "--config", path, "--", "true")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == f"reconsume run: --config {path}: {why}"
+    r = rc("run", "--", "true", env=clean_env(RECONSUME_CONFIG=path))
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == (f"reconsume run: in the environment: "
+                                        f"RECONSUME_CONFIG='{path}': {why}")
+
+
+def test_misspelt_inherited_variable_is_named_with_the_nearest(tmp_path):
+    """Issue 14, 2: the shim warns about it (an error in strict mode); the
+    command refuses it before anything runs."""
+    marker = tmp_path / "ran"
+    r = rc("run", "--max-retries", "2", "--", "touch", marker,
+           env=clean_env(RECONSUME_MAXRETRIES="3"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines()[0] == ("reconsume run: in the environment: RECONSUME_MAXRETRIES: "
+                                        "unknown variable (did you mean RECONSUME_MAX_RETRIES?)")
+    assert not marker.exists()
+    # The project's own names are no misspellings; --print-env ignores the environment.
+    assert rc("run", "--", "true", env=clean_env(RECONSUME_LIB=str(SHIM),
+                                                 RECONSUME_TEST_SHIM=str(SHIM))).returncode == 0
+    assert rc("run", "--print-env", env=clean_env(RECONSUME_MAXRETRIES="3")).returncode == 0
+
+
 def test_a_config_file_is_checked_whole(tmp_path):
     f = tmp_path / "reconsume.conf"
     f.write_text("RECONSUME_MAX_RETRIES=3\nRECONSUME_CATCH=sometimes\n")

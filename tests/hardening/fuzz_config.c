@@ -1,9 +1,10 @@
 /*
- * fuzz_config.c - libFuzzer target for rc_config_load (policy/config.c).
+ * fuzz_config.c - libFuzzer target for rc_config_load_from (policy/config.c).
  *
  * The input is an environment table: lines "NAME=VALUE" separated by '\n'
  * (a line without '=' is ignored; for a repeated name the first wins, like
- * getenv). Values may hold any byte but '\n' and NUL. The first input byte,
+ * getenv). Values may hold any byte but '\n' and NUL; RECONSUME_CONFIG's
+ * value is the text of the file it names, with '|' for a newline. The first input byte,
  * when it is not a letter, is not part of the table: it picks the size of the
  * error buffer (so truncation is exercised too).
  *
@@ -35,21 +36,39 @@ static size_t nvars;
 
 static const char *table_get(const char *name)
 {
-    /* RECONSUME_CONFIG names a file to read: fuzzed paths could name FIFOs or
-     * devices of this machine (a FIFO would block the load). The file's
-     * grammar needs a target of its own (not written yet); here the
-     * variable is exercised with an empty file. */
-    if (strcmp(name, "RECONSUME_CONFIG") == 0) {
-        for (size_t i = 0; i < nvars; i++)
-            if (strcmp(vars[i].name, name) == 0)
-                return "/dev/null";
-        return NULL;
-    }
     for (size_t i = 0; i < nvars; i++)
         if (strcmp(vars[i].name, name) == 0)
             return vars[i].value;
     return NULL;
 }
+
+/*
+ * RECONSUME_CONFIG's "file": the loader is handed its reader, so no path of
+ * this machine is opened (a FIFO or a device could block the run). The
+ * variable's value is the file's text, with '|' for a newline (the table's
+ * lines are separated by newlines); so the file's grammar is fuzzed too.
+ */
+static int fuzz_read(const char *path, size_t max, char **text, size_t *len, char *err,
+                     size_t errlen)
+{
+    size_t n = strlen(path);
+    if (n > max) {
+        snprintf(err, errlen, "file is over %zu bytes", max);
+        return -1;
+    }
+    char *t = malloc(n + 1);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i <= n; i++)
+        t[i] = path[i] == '|' ? '\n' : path[i];
+    *text = t;
+    *len = n;
+    return 0;
+}
+
+static const struct rc_config_source source = {table_get, fuzz_read, NULL};
 
 static void check(int ok, const char *what)
 {
@@ -59,12 +78,27 @@ static void check(int ok, const char *what)
     }
 }
 
+/* Does err start with name, followed by '=', ':' or ' '? */
+static int names(const char *err, const char *name, size_t n)
+{
+    return n && strncmp(err, name, n) == 0 && (err[n] == '=' || err[n] == ':' || err[n] == ' ');
+}
+
+/* Is the variable err starts with set in the table, or in the file's text
+ * (a "NAME=" at the start of one of its lines)? */
 static int is_set(const char *err)
 {
-    for (size_t i = 0; i < nvars; i++) {
-        size_t n = strlen(vars[i].name);
-        if (n && strncmp(err, vars[i].name, n) == 0 && (err[n] == '=' || err[n] == ':' || err[n] == ' '))
+    for (size_t i = 0; i < nvars; i++)
+        if (names(err, vars[i].name, strlen(vars[i].name)))
             return 1;
+    for (const char *line = table_get("RECONSUME_CONFIG"); line;) {
+        line += strspn(line, " \t");
+        size_t n = strcspn(line, "= \t|");
+        if (line[n] != '\0' && line[n] != '|' && names(err, line, n))
+            return 1;
+        line = strchr(line, '|');
+        if (line)
+            line++;
     }
     return 0;
 }
@@ -127,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c || !c2 || !err || !err2)
         goto out;
     memset(err, 'x', errlen);
-    int rc = rc_config_load(c, table_get, err, errlen);
+    int rc = rc_config_load_from(c, &source, err, errlen);
     check(rc == 0 || rc == -1, "returns 0 or -1");
     check(strnlen(err, errlen) < errlen, "err NUL-terminated inside its buffer");
     if (rc == 0) {
@@ -144,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_path(c->stats_path, 1);
 
         memset(c2, 0x5a, sizeof *c2);
-        check(rc_config_load(c2, table_get, err2, errlen) == 0, "second load succeeds");
+        check(rc_config_load_from(c2, &source, err2, errlen) == 0, "second load succeeds");
         check(same_plain(c, c2), "second load gives the same config");
         rc_config_free(c2);
 
@@ -155,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vars[0].name = "RECONSUME_CATCH";
         vars[0].value = kinds;
         nvars = 1;
-        check(rc_config_load(c2, table_get, err2, errlen) == 0, "formatted catch mask parses");
+        check(rc_config_load_from(c2, &source, err2, errlen) == 0, "formatted catch mask parses");
         check(c2->catch_mask == c->catch_mask, "catch mask round trip");
         rc_config_free(c2);
     } else if (errlen > 1) {

@@ -5,9 +5,13 @@ import re
 import shutil
 import sys
 
+from pathlib import Path
+
 import pytest
 
 from conftest import SHIM, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
 
 POISON = ["id=M0 body=ok", "id=M1 body=status:7", "id=M2 body=fail-until:2"]
 
@@ -194,3 +198,89 @@ def test_spool_symlink_refused(shim_run, tmp_path):
                  {"RECONSUME_MAX_RETRIES": "0", "RECONSUME_SPOOL_DIR": str(link)})
     assert r.statuses("M1") == [1] * 17
     assert not (real / "new").exists() or os.listdir(real / "new") == []
+
+
+# ---- RECONSUME_CONFIG naming something that is not a regular file (issue 13) ----
+
+def test_config_naming_a_fifo_never_blocks_the_host(shim_run, tmp_path):
+    """A FIFO used to hang every preloaded process at load: the file was
+    opened (and open(2) of a FIFO waits for a writer) before it was checked.
+    Bounded by the runner's timeout, which fails the test."""
+    fifo = tmp_path / "reconsume.conf"
+    os.mkfifo(fifo)
+    r = shim_run(["/bin/echo", "hi"], [], {"RECONSUME_CONFIG": str(fifo)}, timeout=15)
+    assert r.returncode == 0 and r.stdout == "hi\n"
+    assert len(r.err) == 1, r.err
+    assert r.err[0].startswith(f"reconsume[{r.pid}]: error: RECONSUME_CONFIG='{fifo}': "), r.err
+    assert r.err[0].endswith(": not a regular file; shim disabled (pass-through)"), r.err
+
+
+@pytest.mark.parametrize("path,why", [("/dev/zero", "not a regular file"),
+                                      ("/nonexistent/rc.conf", "cannot open: No such file or directory")])
+def test_config_file_that_cannot_be_used_is_named_once(shim_run, path, why):
+    """The variable and its value came twice:
+    RECONSUME_CONFIG='/dev/zero': RECONSUME_CONFIG='/dev/zero': not a regular file."""
+    r = shim_run(["/bin/true"], [], {"RECONSUME_CONFIG": path})
+    assert r.returncode == 0
+    assert r.err == [f"reconsume[{r.pid}]: error: RECONSUME_CONFIG='{path}': {why}; "
+                     f"shim disabled (pass-through)"]
+
+
+# ---- a misspelt RECONSUME_* name (issue 14, 2) ------------------------------
+
+TYPO_LINE = ("RECONSUME_MAXRETRIES: unknown variable (did you mean RECONSUME_MAX_RETRIES?)")
+
+
+def test_misspelt_variable_is_named_with_the_nearest_and_the_shim_stays_active(shim_run):
+    r = shim_run("c", POISON, {"RECONSUME_MAX_RETRIES": "3", "RECONSUME_MAXRETRIES": "5"})
+    said = [line for line in r.err if not line.startswith(f"reconsume[{r.pid}]: info: ")]
+    assert said == [f"reconsume[{r.pid}]: warn: {TYPO_LINE}; ignored"], r.err
+    assert r.statuses("M1") == [1, 1, 1, 0]  # active, with the cap that is spelt right
+    assert len(r.spool) == 1
+
+
+def test_misspelt_variable_in_strict_mode_exits_78_at_load(shim_run):
+    r = shim_run("c", POISON, {"RECONSUME_STRICT": "1", "RECONSUME_MAXRETRIES": "5"})
+    assert r.returncode == 78 and r.events == []
+    assert r.err == [f"reconsume[{r.pid}]: error: {TYPO_LINE}; exiting (RECONSUME_STRICT=1)"]
+
+
+def _names_the_project_sets() -> set[str]:
+    """RECONSUME_* names that the Makefiles, the test suites, the demo and the
+    bench put in or read from an environment (read from their sources, so a
+    new one is covered without editing this test)."""
+    root = ROOT
+    patterns = [
+        r"environ\.get\(\s*\"(RECONSUME_[A-Z0-9_]+)",   # os.environ.get("X")
+        r"\"(RECONSUME_[A-Z0-9_]+)\" in os\.environ",       # "X" in os.environ
+        r"environ\[\"(RECONSUME_[A-Z0-9_]+)\"\]",            # os.environ["X"]
+        r"dict\(os\.environ,[^)]*?\b(RECONSUME_[A-Z0-9_]+)=",  # dict(os.environ, X=...)
+        r"\$\{(RECONSUME_[A-Z0-9_]+)",                      # ${X:-...} in shell
+        r"(?m)^\s*(RECONSUME_[A-Z0-9_]+)=",                   # X=... in make or shell
+        r"(?m)[\t ](RECONSUME_[A-Z0-9_]+)=\S",               # make: X=v $(PYTEST) ...
+    ]
+    files = [root / "Makefile", *root.glob("**/*.mk"), *root.glob("tests/**/*.py"),
+             *root.glob("tests/**/*.sh"), *root.glob("scripts/*"), *root.glob("bench/*.py")]
+    names = set()
+    for f in files:
+        if "build" in f.relative_to(root).parts or not f.is_file():
+            continue
+        text = f.read_text(errors="replace")
+        for p in patterns:
+            names |= set(re.findall(p, text))
+    return names
+
+
+def test_names_of_the_project_s_own_environments_are_not_flagged(shim_run):
+    names = _names_the_project_sets()
+    # The harness names must be among what was found, or the scan is broken.
+    assert {"RECONSUME_TEST_SHIM", "RECONSUME_TEST_WRAPPER", "RECONSUME_BROKER_LINE",
+            "RECONSUME_NAMESRV_PORT"} <= names, sorted(names)
+    settings = set(re.findall(r"^RC_SETTING\((\w+),", (ROOT / "policy" / "settings.def").read_text(),
+                              re.M))
+    assert "MAX_RETRIES" in settings
+    # Only the names that are no settings matter here (settings have values to check).
+    env = {n: "1" for n in names if n[len("RECONSUME_"):] not in settings}
+    env["RECONSUME_STRICT"] = "1"  # a flagged name would end the process
+    r = shim_run(["/bin/true"], [], env)
+    assert r.returncode == 0 and r.stderr == "", (r.stderr, sorted(env))

@@ -27,10 +27,27 @@ static const char *fake_get(const char *name)
     return NULL;
 }
 
+/* A fake file system for RECONSUME_CONFIG: the path is the text (so that a
+ * test writes its file in place), unless it starts with "!", which fails
+ * with the rest as the reason. */
+static int fake_read(const char *path, size_t max, char **text, size_t *len, char *err,
+                     size_t errlen)
+{
+    if (path[0] == '!') {
+        snprintf(err, errlen, "%s", path + 1);
+        return -1;
+    }
+    *len = strlen(path);
+    assert_true(*len <= max);
+    *text = strdup(path);
+    return *text ? 0 : -1;
+}
+
 static int load(struct rc_config *c, char *err, size_t errlen, const char *const *env)
 {
     fake_env = env;
-    return rc_config_load(c, fake_get, err, errlen);
+    const struct rc_config_source src = {fake_get, fake_read, NULL};
+    return rc_config_load_from(c, &src, err, errlen);
 }
 
 static void defaults(void **state)
@@ -222,6 +239,109 @@ static void strict_is_known_when_a_later_value_is_bad(void **state)
     assert_true(c.strict);
 }
 
+/* RECONSUME_CONFIG's text comes from the caller's reader (here, in place). */
+static void config_file_through_the_reader(void **state)
+{
+    (void)state;
+    struct rc_config c;
+    char err[1024];
+    const char *const env[] = {
+        "RECONSUME_CONFIG", "RECONSUME_MAX_RETRIES=5\nRECONSUME_CATCH=none\n"
+                            "rule topic=A => max_retries=1\n",
+        "RECONSUME_CATCH", "all", NULL};
+    assert_int_equal(load(&c, err, sizeof err, env), 0);
+    assert_int_equal(c.max_retries, 5);
+    assert_int_equal(c.catch_mask, RC_CATCH_ALL); /* the environment wins */
+    assert_int_equal(c.rules.n, 1);
+    assert_int_equal(c.rules.v[0].max_retries, 1);
+    rc_config_free(&c);
+
+    const char *const bad[] = {"RECONSUME_CONFIG", "RECONSUME_TRACK_MAX=1\n", NULL};
+    assert_int_equal(load(&c, err, sizeof err, bad), -1);
+    assert_string_equal(err, "RECONSUME_TRACK_MAX='1': expected an integer from 16 to 10000000");
+
+    /* A file that cannot be read is named once (it used to be
+     * "RECONSUME_CONFIG='x': RECONSUME_CONFIG='x': ..."). */
+    const char *const unread[] = {"RECONSUME_CONFIG", "!not a regular file", NULL};
+    assert_int_equal(load(&c, err, sizeof err, unread), -1);
+    assert_string_equal(err, "RECONSUME_CONFIG='!not a regular file': not a regular file");
+    const char *const binary[] = {"RECONSUME_CONFIG", "RECONSUME_X=\x01\n", NULL};
+    assert_int_equal(load(&c, err, sizeof err, binary), -1);
+    assert_string_equal(err, "RECONSUME_CONFIG='RECONSUME_X=\\x01\\x0a': "
+                             "RECONSUME_X=\\x01\\x0a:1: control character (byte 0x01)");
+
+    /* No reader: a set RECONSUME_CONFIG cannot be used. */
+    fake_env = bad;
+    const struct rc_config_source none = {fake_get, NULL, NULL};
+    assert_int_equal(rc_config_load_from(&c, &none, err, sizeof err), -1);
+    assert_string_equal(err, "RECONSUME_CONFIG='RECONSUME_TRACK_MAX=1\\x0a': cannot be read here");
+}
+
+/* A RECONSUME_* name in the environment that is no setting (issue 14, 2). */
+static int load_env(struct rc_config *c, char *err, size_t errlen, const char *const *env,
+                    const char *const *envp)
+{
+    fake_env = env;
+    const struct rc_config_source src = {fake_get, fake_read, envp};
+    return rc_config_load_from(c, &src, err, errlen);
+}
+
+static void misspelt_names(void **state)
+{
+    (void)state;
+    struct rc_config c;
+    char err[1024];
+    const char *const none[] = {NULL};
+    const char *const strict[] = {"RECONSUME_STRICT", "1", NULL};
+    const char *const typo[] = {"HOME=/h", "RECONSUME_MAX_RETRIES=2", "RECONSUME_MAXRETRIES=3",
+                                "RECONSUME_CATHC=all", NULL};
+    /* A warning, and the rest applies... */
+    assert_int_equal(load_env(&c, err, sizeof err, none, typo), 0);
+    assert_string_equal(c.warning, "RECONSUME_MAXRETRIES: unknown variable (did you mean "
+                                   "RECONSUME_MAX_RETRIES?)");
+    rc_config_free(&c);
+    /* ...but in strict mode it is an error. */
+    assert_int_equal(load_env(&c, err, sizeof err, strict, typo), -1);
+    assert_string_equal(err, "RECONSUME_MAXRETRIES: unknown variable (did you mean "
+                             "RECONSUME_MAX_RETRIES?)");
+    assert_true(c.strict);
+    /* A bad value comes first. */
+    const char *const bad[] = {"RECONSUME_STRICT", "1", "RECONSUME_TRACK_MAX", "1", NULL};
+    assert_int_equal(load_env(&c, err, sizeof err, bad, typo), -1);
+    assert_string_equal(err, "RECONSUME_TRACK_MAX='1': expected an integer from 16 to 10000000");
+
+    /* Swaps count as one edit; a far name gets no guess; bytes are escaped. */
+    static const struct { const char *entry, *line; } cases[] = {
+        {"RECONSUME_CATHC=all",
+         "RECONSUME_CATHC: unknown variable (did you mean RECONSUME_CATCH?)"},
+        {"RECONSUME_SPOOLDIR=/x",
+         "RECONSUME_SPOOLDIR: unknown variable (did you mean RECONSUME_SPOOL_DIR?)"},
+        {"RECONSUME_FOO=1", "RECONSUME_FOO: unknown variable (not a setting; see reconsume(7))"},
+        {"RECONSUME_=1", "RECONSUME_: unknown variable (not a setting; see reconsume(7))"},
+        {"RECONSUME_LOG\x1b=1",
+         "RECONSUME_LOG\\x1b: unknown variable (did you mean RECONSUME_LOG?)"},
+        {"RECONSUME_LOG\x1b[2J=1",
+         "RECONSUME_LOG\\x1b[2J: unknown variable (not a setting; see reconsume(7))"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *const envp[] = {cases[i].entry, NULL};
+        assert_int_equal(rc_config_unknown_name(envp, err, sizeof err), 1);
+        assert_string_equal(err, cases[i].line);
+    }
+
+    /* Settings, the project's own names, other prefixes: nothing to say. */
+    const char *const fine[] = {
+        "RECONSUME_MAX_RETRIES=3", "RECONSUME_CONFIG=/etc/rc.conf", "RECONSUME_LIB=/x.so",
+        "RECONSUME_TEST_SHIM=/x.so", "RECONSUME_TEST_ANYTHING_NEW=1", "RECONSUME_DEMO_NAMESRV=h:1",
+        "RECONSUME_BROKER_LINE=5", "RECONSUME_CLIENT_VERSION=2.1.0", "RECONSUME_NAMESRV_PORT=1",
+        "XRECONSUME_MAXRETRIES=1", "reconsume_maxretries=1", "RECONSUME", "RECONSUME=1", NULL};
+    assert_int_equal(rc_config_unknown_name(fine, err, sizeof err), 0);
+    assert_string_equal(err, "");
+    assert_int_equal(load_env(&c, err, sizeof err, strict, fine), 0);
+    assert_string_equal(c.warning, "");
+    rc_config_free(&c);
+}
+
 static void too_long_path(void **state)
 {
     (void)state;
@@ -245,6 +365,8 @@ int main(void)
         cmocka_unit_test(relative_paths_become_absolute),
         cmocka_unit_test(bad_values),
         cmocka_unit_test(strict_is_known_when_a_later_value_is_bad),
+        cmocka_unit_test(config_file_through_the_reader),
+        cmocka_unit_test(misspelt_names),
         cmocka_unit_test(too_long_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/read_file.h"
 #include "policy/conffile.h"
 #include "policy/config.h"
 #include "policy/rules.h"
@@ -200,10 +201,40 @@ static const char *write_file(const char *text, size_t n)
     return p;
 }
 
-static const char *fake_env_val;
+/* The environment of rc_config_load: RECONSUME_CONFIG and, when set,
+ * RECONSUME_MAX_RETRIES. */
+static const char *fake_conf, *fake_env_val;
 static const char *fake_env(const char *name)
 {
+    if (strcmp(name, "RECONSUME_CONFIG") == 0)
+        return fake_conf;
     return strcmp(name, "RECONSUME_MAX_RETRIES") == 0 ? fake_env_val : NULL;
+}
+
+/* conffile.c hands each rule line over as text; here they are parsed as
+ * config.c does. */
+static int add_rule(void *rules, const char *text, const char *origin, char *err, size_t errlen)
+{
+    return rc_rules_add(rules, text, origin, err, errlen);
+}
+
+/* Read and parse as policy/config.c does: io/ reads the file, conffile.c
+ * parses the text (a read error named like the loader names it). */
+static int read_file(const char *p, const char *const *known, struct rc_config_file **f,
+                     char *err, size_t errlen)
+{
+    char *text, why[256];
+    size_t len;
+    *f = NULL;
+    if (rc_read_file(p, RC_CONFFILE_MAX_BYTES, &text, &len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "RECONSUME_CONFIG='%s': %s", p, why);
+        return -1;
+    }
+    struct rc_rules rules = {0};
+    int rc = rc_config_file_parse(p, text, len, known, add_rule, &rules, f, err, errlen);
+    rc_rules_free(&rules);
+    free(text);
+    return rc;
 }
 
 static void file_read(void **state)
@@ -219,8 +250,10 @@ static void file_read(void **state)
                                "RECONSUME_RULES=topic=Env => max_retries=1";
     const char *p = write_file(text, sizeof text - 1);
     struct rc_config_file *f;
+    struct rc_rules fr = {0};
     char err[1024];
-    assert_int_equal(rc_config_file_read(p, NULL, &f, err, sizeof err), 0);
+    assert_int_equal(rc_config_file_parse(p, text, sizeof text - 1, NULL, add_rule, &fr, &f, err,
+                                         sizeof err), 0);
     assert_string_equal(rc_config_file_get(f, "RECONSUME_MAX_RETRIES"), "5");
     assert_string_equal(rc_config_file_get(f, "RECONSUME_CATCH"), "status,exception");
     assert_string_equal(rc_config_file_get(f, "RECONSUME_SPOOL_DIR"), "/var/spool/x");
@@ -228,52 +261,51 @@ static void file_read(void **state)
     assert_int_equal(rc_config_file_line(f, "RECONSUME_CATCH"), 4);
     assert_int_equal(rc_config_file_line(f, "RECONSUME_LOG"), 0);
     assert_string_equal(rc_config_file_path(f), p);
-    const struct rc_rules *fr = rc_config_file_rules(f);
-    assert_int_equal(fr->n, 2);
+    assert_int_equal(fr.n, 2);
     char origin[160];
     snprintf(origin, sizeof origin, "%s:7", p);
-    assert_string_equal(fr->v[1].origin, origin);
+    assert_string_equal(fr.v[1].origin, origin);
+    rc_config_file_free(f);
+    rc_rules_free(&fr);
 
-    /* The environment wins over the file. */
-    rc_config_file_use(f, fake_env);
-    fake_env_val = NULL;
-    assert_string_equal(rc_config_lookup("RECONSUME_MAX_RETRIES"), "5");
-    fake_env_val = "8";
-    assert_string_equal(rc_config_lookup("RECONSUME_MAX_RETRIES"), "8");
-    assert_string_equal(rc_config_lookup("RECONSUME_CATCH"), "status,exception");
-    assert_null(rc_config_lookup("RECONSUME_NOPE"));
+    /* Rule lines without a handler are accepted unread. */
+    assert_int_equal(
+        rc_config_file_parse(p, text, sizeof text - 1, NULL, NULL, NULL, &f, err, sizeof err), 0);
+    rc_config_file_free(f);
 
-    /* rc_config_load reads through it. */
+    /* rc_config_load reads the file; the environment wins over it. */
     struct rc_config c;
+    fake_conf = p;
     fake_env_val = NULL;
-    assert_int_equal(rc_config_load(&c, rc_config_lookup, err, sizeof err), 0);
+    assert_int_equal(rc_config_load(&c, fake_env, err, sizeof err), 0);
     assert_int_equal(c.max_retries, 5);
+    assert_int_equal(c.catch_mask, RC_CATCH_STATUS | RC_CATCH_EXCEPTION);
     assert_string_equal(c.spool_dir, "/var/spool/x");
     rc_config_free(&c);
+    fake_env_val = "8";
+    assert_int_equal(rc_config_load(&c, fake_env, err, sizeof err), 0);
+    assert_int_equal(c.max_retries, 8);
 
     /* The whole list: RECONSUME_RULES (here from the file) first, then the file's rules. */
-    struct rc_rules all = {0};
-    assert_int_equal(rc_rules_parse(VAR, rc_config_lookup(VAR), &all, err, sizeof err), 0);
-    assert_int_equal(rc_rules_append(&all, fr, err, sizeof err), 0);
-    assert_int_equal(all.n, 3);
-    assert_int_equal(rc_rules_match(&all, "G", "Env", NULL)->index, 1);
-    const struct rc_rule *m = rc_rules_match(&all, "G", "Orders1", NULL);
+    const struct rc_rules *all = &c.rules;
+    assert_int_equal(all->n, 3);
+    assert_int_equal(rc_rules_match(all, "G", "Env", NULL)->index, 1);
+    const struct rc_rule *m = rc_rules_match(all, "G", "Orders1", NULL);
     assert_int_equal(m->index, 2);
     char buf[256];
     rc_rule_describe(m, buf, sizeof buf);
     assert_string_equal(buf, "rule 2 (orders): topic=Orders* => max_retries=3");
-    rc_config_file_use(NULL, NULL);
-    rc_config_file_free(f);
-    /* The copies outlive the file. */
-    assert_int_equal(rc_rules_match(&all, "G", "x", "vip")->index, 3);
-    assert_string_equal(all.v[2].origin, origin);
-    rc_rules_free(&all);
+    assert_int_equal(rc_rules_match(all, "G", "x", "vip")->index, 3);
+    assert_string_equal(all->v[2].origin, origin);
+    rc_config_free(&c);
+    fake_conf = NULL;
+    fake_env_val = NULL;
 
     /* Known names. */
     static const char *const known[] = {"RECONSUME_MAX_RETRIES", NULL};
     static const char t2[] = "RECONSUME_MAX_RETRIES=1\nRECONSUME_MAX_RETRYS=2\n";
     p = write_file(t2, sizeof t2 - 1);
-    assert_int_equal(rc_config_file_read(p, known, &f, err, sizeof err), -1);
+    assert_int_equal(read_file(p, known, &f, err, sizeof err), -1);
     char want[512];
     snprintf(want, sizeof want, "%s:2: unknown variable 'RECONSUME_MAX_RETRYS'", p);
     assert_string_equal(err, want);
@@ -308,15 +340,17 @@ static void file_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *p = write_file(cases[i].text, strlen(cases[i].text));
         struct rc_config_file *f;
-        assert_int_equal(rc_config_file_read(p, NULL, &f, err, sizeof err), -1);
+        assert_int_equal(read_file(p, NULL, &f, err, sizeof err), -1);
         snprintf(want, sizeof want, "%s%s", p, cases[i].want);
         assert_string_equal(err, want);
     }
 
     /* NUL bytes, a long line, a missing file, a directory, an empty name. */
     struct rc_config_file *f;
+    struct rc_config c;
     const char *p = write_file("RECONSUME_X=1\0\n", 15);
-    assert_int_equal(rc_config_file_read(p, NULL, &f, err, sizeof err), -1);
+    fake_conf = p;
+    assert_int_equal(rc_config_load(&c, fake_env, err, sizeof err), -1);
     snprintf(want, sizeof want, "RECONSUME_CONFIG='%s': NUL byte in the file; expected text", p);
     assert_string_equal(err, want);
 
@@ -325,23 +359,27 @@ static void file_errors(void **state)
     memcpy(line, "RECONSUME_X=", 12);
     p = write_file(line, 5000);
     free(line);
-    assert_int_equal(rc_config_file_read(p, NULL, &f, err, sizeof err), -1);
+    assert_int_equal(read_file(p, NULL, &f, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s:1: line is 5000 bytes; expected at most 4095", p);
     assert_string_equal(err, want);
 
-    assert_int_equal(rc_config_file_read("/nonexistent/rc.conf", NULL, &f, err, sizeof err), -1);
+    /* Through the loader: the variable and its value once (issue 13). */
+    fake_conf = "/nonexistent/rc.conf";
+    assert_int_equal(rc_config_load(&c, fake_env, err, sizeof err), -1);
     assert_string_equal(err, "RECONSUME_CONFIG='/nonexistent/rc.conf': cannot open: No such "
                              "file or directory");
-    assert_int_equal(rc_config_file_read(dir, NULL, &f, err, sizeof err), -1);
+    fake_conf = dir;
+    assert_int_equal(rc_config_load(&c, fake_env, err, sizeof err), -1);
     snprintf(want, sizeof want, "RECONSUME_CONFIG='%s': not a regular file", dir);
     assert_string_equal(err, want);
-    assert_int_equal(rc_config_file_read("", NULL, &f, err, sizeof err), -1);
+    fake_conf = "";
+    assert_int_equal(rc_config_load(&c, fake_env, err, sizeof err), -1);
     assert_string_equal(err, "RECONSUME_CONFIG='': empty value; unset it for no file");
+    fake_conf = NULL;
 
     /* An empty file is fine. */
     p = write_file("", 0);
-    assert_int_equal(rc_config_file_read(p, NULL, &f, err, sizeof err), 0);
-    assert_int_equal(rc_config_file_rules(f)->n, 0);
+    assert_int_equal(read_file(p, NULL, &f, err, sizeof err), 0);
     rc_config_file_free(f);
 }
 

@@ -2,14 +2,15 @@
  * run.c - `reconsume run [options] -- program [args...]`.
  *
  * Options become RECONSUME_* variables; the environment the program would
- * get is checked by the library's own parser (rc_config_load, linked from
- * policy/) before anything runs, so a mistake is reported here, naming the
+ * get is checked by the library's own parser (rc_config_load_from, linked
+ * from policy/, with io/'s reader) before anything runs, so a mistake is reported here, naming the
  * option, with exit status 2. Then LD_PRELOAD gets the shim appended (once)
  * and the program is exec'ed in place: same pid, and its exit status and
  * signals are the caller's to see, unchanged.
  */
 #include "tools/cli/cli.h"
 
+#include "io/read_file.h"
 #include "policy/config.h"
 
 #include <errno.h>
@@ -26,57 +27,32 @@ struct opt {
     const char *var;
     const char *fixed; /* the value a switch sets */
     enum kind kind;
+    enum rc_setting_kind setting;
     const char *help;
 };
 
-/* Every RECONSUME_* variable of the library has an option here. */
+/* How each kind of setting is given on the command line. */
+#define RUN_KIND_BOOL SWITCH
+#define RUN_KIND_MODE SWITCH
+#define RUN_KIND_LONG VALUE
+#define RUN_KIND_LEVEL VALUE
+#define RUN_KIND_CATCH VALUE
+#define RUN_KIND_SINK VALUE
+#define RUN_KIND_INJECT VALUE
+#define RUN_KIND_INJECT_SEED VALUE
+#define RUN_KIND_NON_RETRYABLE VALUE
+#define RUN_KIND_RULES VALUE
+#define RUN_KIND_PATH_FILE PATHV
+#define RUN_KIND_PATH_DIR PATHV
+#define RUN_KIND_SPOOL_DIR PATHV
+#define RUN_KIND_CONFIG PATHV
+
+/* Every RECONSUME_* variable of the library has an option here: the rows of
+ * policy/settings.def, in its order. */
 static const struct opt opts[] = {
-    {"--max-retries", "N", "RECONSUME_MAX_RETRIES", NULL, VALUE,
-     "retries before a message is diverted (0-1000; default 16)"},
-    {"--catch", "LIST", "RECONSUME_CATCH", NULL, VALUE,
-     "failures caught: status,exception,signal,abort | all | none"},
-    {"--spool", "DIR", "RECONSUME_SPOOL_DIR", NULL, PATHV,
-     "spool directory of diverted messages"},
-    {"--sink", "SPEC", "RECONSUME_SINK", NULL, VALUE,
-     "where diverted messages go: spool | topic[:NAME], or a list"},
-    {"--non-retryable", "LIST", "RECONSUME_NON_RETRYABLE", NULL, VALUE,
-     "failures diverted at once: exception types, status:N, signal:SIG"},
-    {"--rules", "SPEC", "RECONSUME_RULES", NULL, VALUE,
-     "settings per group/topic/tag: 'MATCH => SETTINGS; ...'"},
-    {"--config", "FILE", "RECONSUME_CONFIG", NULL, PATHV,
-     "a file of RECONSUME_X=value and rule lines"},
-    {"--observe", NULL, "RECONSUME_MODE", "observe", SWITCH,
-     "observe mode: classify and count, change nothing"},
-    {"--observe-record", NULL, "RECONSUME_OBSERVE_RECORD", "1", SWITCH,
-     "observe mode, and spool what enforcing would divert (implies --observe)"},
-    {"--inject", "SPEC", "RECONSUME_INJECT", NULL, VALUE,
-     "fault injection rules: ACTION[,COND...][;...]"},
-    {"--inject-seed", "N", "RECONSUME_INJECT_SEED", NULL, VALUE,
-     "seed of the injection draws (default 1)"},
-    {"--journal", "DIR", "RECONSUME_JOURNAL", NULL, PATHV,
-     "crash-loop journal directory"},
-    {"--max-crashes", "N", "RECONSUME_MAX_CRASHES", NULL, VALUE,
-     "crashes on a message before it is diverted (1-1000; default 3)"},
-    {"--stats", "FILE", "RECONSUME_STATS", NULL, PATHV,
-     "counters in the Prometheus text format (and FILE.csv)"},
-    {"--stats-interval-ms", "N", "RECONSUME_STATS_INTERVAL_MS", NULL, VALUE,
-     "how often the stats file is rewritten (100-3600000; default 5000)"},
-    {"--log", "FILE", "RECONSUME_LOG", NULL, PATHV,
-     "log file (default stderr)"},
-    {"--log-level", "LEVEL", "RECONSUME_LOG_LEVEL", NULL, VALUE,
-     "error | warn | info | debug (default info)"},
-    {"--timeout-ms", "N", "RECONSUME_TIMEOUT_MS", NULL, VALUE,
-     "count callbacks longer than N ms (0-86400000; default 0, off)"},
-    {"--broadcast-backoff-ms", "N", "RECONSUME_BROADCAST_BACKOFF_MS", NULL, VALUE,
-     "pause between in-process retries, broadcasting (0-60000; default 100)"},
-    {"--track-max", "N", "RECONSUME_TRACK_MAX", NULL, VALUE,
-     "bound of the per-message attempt table (16-10000000; default 65536)"},
-    {"--signal-max", "N", "RECONSUME_SIGNAL_MAX", NULL, VALUE,
-     "signal recoveries per process (0-1000000; default 100)"},
-    {"--strict", NULL, "RECONSUME_STRICT", "1", SWITCH,
-     "a bad configuration at load ends the program with status 78"},
-    {"--disable", NULL, "RECONSUME_ENABLE", "0", SWITCH,
-     "load the shim in pure pass-through"},
+#define RC_SETTING(id, kind, field, lo, hi, def, flag, meta, fixed, help) \
+    {flag, meta, "RECONSUME_" #id, fixed, RUN_KIND_##kind, RC_KIND_##kind, help},
+#include "policy/settings.def"
 };
 #define N_OPTS (sizeof opts / sizeof *opts)
 
@@ -101,7 +77,7 @@ static int opt_index_of_var(const char *var)
     return -1;
 }
 
-/* The lookup rc_config_load sees: the options first, then the environment
+/* The lookup the loader sees: the options first, then the environment
  * (with --print-env, RECONSUME_* only from the options: the output is meant
  * for another environment). */
 static bool print_paths; /* --print-env was given a path */
@@ -115,9 +91,9 @@ static const char *lookup(const char *name)
          * stand-in that passes is checked instead; the file of --config is
          * not read). */
         print_paths = true;
-        if (strcmp(name, "RECONSUME_CONFIG") == 0)
+        if (opts[i].setting == RC_KIND_CONFIG)
             return NULL;
-        if (strcmp(name, "RECONSUME_SPOOL_DIR") == 0 || strcmp(name, "RECONSUME_JOURNAL") == 0)
+        if (opts[i].setting == RC_KIND_SPOOL_DIR || opts[i].setting == RC_KIND_PATH_DIR)
             return P_tmpdir;
         return P_tmpdir "/reconsume-print-env-stand-in";
     }
@@ -167,7 +143,7 @@ static int fail(const char *fmt, const char *a, const char *b)
 }
 
 /*
- * Report a configuration error from rc_config_load, naming the option
+ * Report a configuration error from the loader, naming the option
  * that set the variable: "RECONSUME_MAX_RETRIES='abc': expected ..."
  * becomes "--max-retries abc: expected ...".
  */
@@ -191,11 +167,6 @@ static int config_error(const char *err)
                 if (rest[0] == '=' && rest[1] == '\'' && strncmp(rest + 2, v, vl) == 0 &&
                     rest[2 + vl] == '\'') {
                     rest += 3 + vl;
-                    /* A nested reason that names the variable again (conffile.c). */
-                    if (strncmp(rest, ": ", 2) == 0 && strncmp(rest + 2, var, n) == 0 &&
-                        rest[2 + n] == '=' && rest[3 + n] == '\'' &&
-                        strncmp(rest + 4 + n, v, vl) == 0 && rest[4 + n + vl] == '\'')
-                        rest += 5 + n + vl;
                     fputc(' ', stderr);
                     cli_put_quoted(stderr, opts[i].kind == PATHV ? path_buf[i] : v);
                     fprintf(stderr, "%s\n", rest);
@@ -348,11 +319,21 @@ int cli_run(int argc, char **argv)
     if (!print_env && i >= argc)
         return fail("no program given%s%s", "", "");
 
-    /* Check everything the library will check, as it will. */
+    /* Check everything the library will check, as it will. A misspelt
+     * RECONSUME_* name, only a warning for the shim (an error in its strict
+     * mode), is an error here: nothing has run yet, and it is the moment to
+     * fix it. Not with --print-env, whose output is for another environment. */
     for_print = print_env;
     struct rc_config cfg;
     char err[2048];
-    if (rc_config_load(&cfg, lookup, err, sizeof err) != 0)
+    if (!print_env && rc_config_unknown_name((const char *const *)environ, err, sizeof err)) {
+        fprintf(stderr, "reconsume run: in the environment: %s\n", err);
+        fputs("Unset it (the settings are listed in reconsume(7) and 'reconsume run --help').\n",
+              stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const struct rc_config_source src = {lookup, rc_read_file, NULL};
+    if (rc_config_load_from(&cfg, &src, err, sizeof err) != 0)
         return config_error(err);
     rc_config_free(&cfg);
 

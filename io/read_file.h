@@ -1,0 +1,25 @@
+/*
+ * read_file.h - reading a small file the user named, whole.
+ *
+ * The one reader of RECONSUME_CONFIG's file (policy/ reads no files: the
+ * loader is handed this function, policy/config.h's rc_read_fn).
+ */
+#ifndef RECONSUME_IO_READ_FILE_H
+#define RECONSUME_IO_READ_FILE_H
+
+#include <stddef.h>
+
+/*
+ * Read the regular file at path, at most max bytes, into *text (from malloc,
+ * a NUL after the last byte, *len bytes before it; free it with free()).
+ * Opened with rc_open_regular (io/open_regular.h), so a FIFO or a device
+ * never blocks: it is refused. The file is read to its end whatever its size
+ * said (it may change while it is read). Returns 0, or -1 with the reason in
+ * err, without the path (the caller names it): "cannot open: <strerror>",
+ * "not a regular file", "file is N bytes; expected at most MAX", "file is
+ * over MAX bytes", "cannot read: <strerror>" or "out of memory".
+ */
+int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *err,
+                 size_t errlen);
+
+#endif
