@@ -50,6 +50,8 @@ int rc_divert(const struct rc_delivery *d, const struct rc_call *call, const cha
     r.attempts = d->attempt;
     r.max_retries = d->settings.max_retries;
     r.group = d->group;
+    char delivered[RC_GROUP_MAX + 8];
+    r.delivered_topic = rc_message_delivered_topic(&r, delivered, sizeof delivered);
     r.mode = rc_mode_name(d->mode);
     r.host = rc_rt.host;
     r.pid = (long)getpid();

@@ -1,13 +1,28 @@
 #include "hooks/message.h"
 
+#include <stdio.h>
 #include <string.h>
 
-/* Properties worth keeping that the C API can read only by name. */
-static const char *const kept_props[] = {
-    "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY",
-    "TRAN_MSG", "SHARDING_KEY",
-};
-_Static_assert(sizeof kept_props / sizeof *kept_props <= RC_RECORD_MAX_PROPS, "props");
+
+/* The topic the delivered copy is stored in (message.h). A redelivery comes from the
+ * group's %RETRY% topic (by way of the broker's schedule topic, which leaves
+ * it in REAL_TOPIC); the client puts the original topic back, from
+ * RETRY_TOPIC, before the application sees it. */
+const char *rc_message_delivered_topic(const struct rc_record *r, char *buf, size_t cap)
+{
+    const char *real = NULL, *retry = NULL;
+    for (size_t i = 0; i < r->nprops; i++) {
+        if (strcmp(r->props[i].name, "REAL_TOPIC") == 0)
+            real = r->props[i].value;
+        else if (strcmp(r->props[i].name, "RETRY_TOPIC") == 0)
+            retry = r->props[i].value;
+    }
+    if (real && strncmp(real, "%RETRY%", 7) == 0)
+        return real;
+    if (retry && r->group && snprintf(buf, cap, "%%RETRY%%%s", r->group) < (int)cap)
+        return buf;
+    return r->topic;
+}
 
 void rc_message_read(CMessageExt *m, struct rc_record *r)
 {
@@ -35,10 +50,10 @@ void rc_message_read(CMessageExt *m, struct rc_record *r)
 #undef NUM
     r->nprops = 0;
     if (cl->GetMessageProperty) {
-        for (size_t i = 0; i < sizeof kept_props / sizeof *kept_props; i++) {
-            const char *v = cl->GetMessageProperty(m, kept_props[i]);
+        for (size_t i = 0; rc_record_kept_props[i] && r->nprops < RC_RECORD_MAX_PROPS; i++) {
+            const char *v = cl->GetMessageProperty(m, rc_record_kept_props[i]);
             if (v && v[0]) {
-                r->props[r->nprops].name = kept_props[i];
+                r->props[r->nprops].name = rc_record_kept_props[i];
                 r->props[r->nprops].value = v;
                 r->nprops++;
             }

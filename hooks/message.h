@@ -16,4 +16,11 @@
  */
 void rc_message_read(CMessageExt *m, struct rc_record *r);
 
+/*
+ * The topic the delivered copy is stored in, from r's topic, group and
+ * kept properties: the group's %RETRY% topic for a redelivery, else the
+ * topic. May return buf (cap bytes) or a string of r.
+ */
+const char *rc_message_delivered_topic(const struct rc_record *r, char *buf, size_t cap);
+
 #endif

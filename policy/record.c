@@ -34,11 +34,13 @@ struct field {
     const char *name;
     enum kind kind;
     size_t off;
-    bool required;  /* in every record (rc_record_required) */
+    bool required;     /* in every record (rc_record_required) */
+    const char *alias; /* the name records written before it had, read too */
 };
 
-#define F(n, k, m) { n, k, offsetof(struct rc_record, m), k != K_STR && k != K_PROPS && k != K_ISO }
-#define FR(n, m) { n, K_STR, offsetof(struct rc_record, m), true } /* a string always set */
+#define F(n, k, m) { n, k, offsetof(struct rc_record, m), k != K_STR && k != K_PROPS && k != K_ISO, NULL }
+#define FR(n, m) { n, K_STR, offsetof(struct rc_record, m), true, NULL } /* a string always set */
+#define FA(n, k, m, old) { n, k, offsetof(struct rc_record, m), true, old } /* renamed */
 /* The order in which they are written (the contract's order). */
 static const struct field fields[] = {
     FR("Outcome", outcome),
@@ -58,9 +60,10 @@ static const struct field fields[] = {
     F("Tags", K_STR, tags),
     F("Keys", K_STR, keys),
     F("Msg-Id", K_STR, msg_id),
-    F("Queue-Id", K_INT, queue_id),
-    F("Queue-Offset", K_LLONG, queue_offset),
-    F("Commit-Log-Offset", K_LLONG, commit_log_offset),
+    F("Delivered-Topic", K_STR, delivered_topic),
+    FA("Delivered-Queue-Id", K_INT, queue_id, "Queue-Id"),
+    FA("Delivered-Queue-Offset", K_LLONG, queue_offset, "Queue-Offset"),
+    FA("Delivered-Commit-Log-Offset", K_LLONG, commit_log_offset, "Commit-Log-Offset"),
     F("Reconsume-Times", K_INT, reconsume_times),
     F("Born-Timestamp", K_LLONG, born_ts),
     F("Store-Timestamp", K_LLONG, store_ts),
@@ -73,10 +76,16 @@ static const struct field fields[] = {
 };
 #undef F
 #undef FR
+#undef FA
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
 /* One bit per field in rc_record.present. */
 _Static_assert(sizeof fields / sizeof fields[0] <= 64, "present has a bit per field");
+
+const char *const rc_record_kept_props[] = {
+    "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY",
+    "TRAN_MSG", "SHARDING_KEY", NULL,
+};
 
 static const char MAGIC[] = "Reconsume-Record";
 static const char PROP_PREFIX[] = "Property-";
@@ -595,7 +604,8 @@ static int take_header(struct parse *ps, const struct line *l, char **val)
         return take_property(ps, l, val);
     size_t fi;
     for (fi = 0; fi < NFIELDS; fi++)
-        if (fields[fi].kind != K_PROPS && name_eq(l->name, l->nlen, fields[fi].name))
+        if (fields[fi].kind != K_PROPS && (name_eq(l->name, l->nlen, fields[fi].name) ||
+                                           (fields[fi].alias && name_eq(l->name, l->nlen, fields[fi].alias))))
             break;
     if (fi == NFIELDS)
         return 0; /* unknown header: ignored (forward compatible) */
@@ -663,7 +673,7 @@ bool rc_record_has(const struct rc_record *r, const char *name)
 {
     size_t n = strlen(name);
     for (size_t i = 0; i < NFIELDS; i++)
-        if (name_eq(name, n, fields[i].name))
+        if (name_eq(name, n, fields[i].name) || (fields[i].alias && name_eq(name, n, fields[i].alias)))
             return (r->present >> i) & 1;
     return false;
 }

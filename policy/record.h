@@ -72,9 +72,13 @@ struct rc_record {
     const char *tags;
     const char *keys;
     const char *msg_id;
-    int queue_id;
-    long long queue_offset;
-    long long commit_log_offset;
+    /* Where the copy that was delivered is stored: for a redelivery, the
+     * %RETRY% copy, not the original (whose id is its ORIGIN_MESSAGE_ID
+     * property and whose topic is topic above, restored by the client). */
+    const char *delivered_topic;
+    int queue_id;                /* Delivered-Queue-Id */
+    long long queue_offset;      /* Delivered-Queue-Offset */
+    long long commit_log_offset; /* Delivered-Commit-Log-Offset */
     int reconsume_times;
     long long born_ts;
     long long store_ts;
@@ -86,6 +90,12 @@ struct rc_record {
      * headers the input gave; read it with rc_record_has(). */
     unsigned long long present;
 };
+
+/*
+ * The message properties a record keeps (the C API reads properties only by
+ * name, so the shim asks for these): NULL-terminated.
+ */
+extern const char *const rc_record_kept_props[];
 
 /* Encoded size of r, including the body; SIZE_MAX on overflow. */
 size_t rc_record_encoded_size(const struct rc_record *r);

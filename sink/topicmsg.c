@@ -14,33 +14,37 @@
 #include <string.h>
 
 /* Record header -> property. Tags, Keys and Body-Length have none. */
-static const struct { const char *header, *prop; } map[] = {
-    {"Reconsume-Record", "RECONSUME_RECORD"},
-    {"Outcome", "RECONSUME_OUTCOME"},
-    {"Action", "RECONSUME_ACTION"},
-    {"Diverted-Because", "RECONSUME_BECAUSE"},
-    {"Injected", "RECONSUME_INJECTED"},
-    {"Status", "RECONSUME_STATUS"},
-    {"Exception-Type", "RECONSUME_EXCEPTION_TYPE"},
-    {"Exception-What", "RECONSUME_EXCEPTION_WHAT"},
-    {"Signal", "RECONSUME_SIGNAL"},
-    {"Attempts", "RECONSUME_ATTEMPTS"},
-    {"Max-Retries", "RECONSUME_MAX_RETRIES"},
-    {"Group", "RECONSUME_GROUP"},
-    {"Mode", "RECONSUME_MODE"},
-    {"Rule", "RECONSUME_RULE"},
-    {"Topic", "RECONSUME_ORIGIN_TOPIC"},
-    {"Msg-Id", "RECONSUME_ORIGIN_MSG_ID"},
-    {"Queue-Id", "RECONSUME_ORIGIN_QUEUE_ID"},
-    {"Queue-Offset", "RECONSUME_ORIGIN_QUEUE_OFFSET"},
-    {"Commit-Log-Offset", "RECONSUME_ORIGIN_COMMIT_LOG_OFFSET"},
-    {"Reconsume-Times", "RECONSUME_ORIGIN_RECONSUME_TIMES"},
-    {"Born-Timestamp", "RECONSUME_ORIGIN_BORN_TIMESTAMP"},
-    {"Store-Timestamp", "RECONSUME_ORIGIN_STORE_TIMESTAMP"},
-    {"Host", "RECONSUME_HOST"},
-    {"Pid", "RECONSUME_PID"},
-    {"Diverted-At", "RECONSUME_DIVERTED_AT"},
-    {"Diverted-At-Ms", "RECONSUME_DIVERTED_AT_MS"},
+static const struct { const char *header, *prop, *old_prop; } map[] = {
+    {"Reconsume-Record", "RECONSUME_RECORD", NULL},
+    {"Outcome", "RECONSUME_OUTCOME", NULL},
+    {"Action", "RECONSUME_ACTION", NULL},
+    {"Diverted-Because", "RECONSUME_BECAUSE", NULL},
+    {"Injected", "RECONSUME_INJECTED", NULL},
+    {"Status", "RECONSUME_STATUS", NULL},
+    {"Exception-Type", "RECONSUME_EXCEPTION_TYPE", NULL},
+    {"Exception-What", "RECONSUME_EXCEPTION_WHAT", NULL},
+    {"Signal", "RECONSUME_SIGNAL", NULL},
+    {"Attempts", "RECONSUME_ATTEMPTS", NULL},
+    {"Max-Retries", "RECONSUME_MAX_RETRIES", NULL},
+    {"Group", "RECONSUME_GROUP", NULL},
+    {"Mode", "RECONSUME_MODE", NULL},
+    {"Rule", "RECONSUME_RULE", NULL},
+    {"Topic", "RECONSUME_ORIGIN_TOPIC", NULL},
+    {"Msg-Id", "RECONSUME_ORIGIN_MSG_ID", NULL},
+    {"Delivered-Topic", "RECONSUME_DELIVERED_TOPIC", NULL},
+    /* The delivered copy's coordinates; messages sent before they were
+     * named so carried them as RECONSUME_ORIGIN_*, read too. */
+    {"Delivered-Queue-Id", "RECONSUME_DELIVERED_QUEUE_ID", "RECONSUME_ORIGIN_QUEUE_ID"},
+    {"Delivered-Queue-Offset", "RECONSUME_DELIVERED_QUEUE_OFFSET", "RECONSUME_ORIGIN_QUEUE_OFFSET"},
+    {"Delivered-Commit-Log-Offset", "RECONSUME_DELIVERED_COMMIT_LOG_OFFSET",
+     "RECONSUME_ORIGIN_COMMIT_LOG_OFFSET"},
+    {"Reconsume-Times", "RECONSUME_ORIGIN_RECONSUME_TIMES", NULL},
+    {"Born-Timestamp", "RECONSUME_ORIGIN_BORN_TIMESTAMP", NULL},
+    {"Store-Timestamp", "RECONSUME_ORIGIN_STORE_TIMESTAMP", NULL},
+    {"Host", "RECONSUME_HOST", NULL},
+    {"Pid", "RECONSUME_PID", NULL},
+    {"Diverted-At", "RECONSUME_DIVERTED_AT", NULL},
+    {"Diverted-At-Ms", "RECONSUME_DIVERTED_AT_MS", NULL},
 };
 #define NMAP (sizeof map / sizeof *map)
 
@@ -48,10 +52,6 @@ static const struct { const char *header, *prop; } map[] = {
  * are those hooks/message.c keeps (the C API cannot list properties). */
 static const char PROP_HEADER[] = "Property-";
 static const char PROP_PREFIX[] = "RECONSUME_ORIGIN_PROP_";
-static const char *const kept_props[] = {
-    "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY",
-    "TRAN_MSG", "SHARDING_KEY",
-};
 
 size_t rc_topic_props_from_record(const char *enc, size_t len, struct rc_topic_prop *out,
                                   size_t cap)
@@ -154,6 +154,8 @@ char *rc_topic_record_text(const struct rc_topic_api *api, rc_cmessage_ext *m, s
     struct buf b = {NULL, 0, 0, 1};
     for (size_t i = 0; i < NMAP; i++) {
         v = get(m, map[i].prop);
+        if ((!v || !v[0]) && map[i].old_prop)
+            v = get(m, map[i].old_prop);
         if (v && v[0])
             add_line(&b, map[i].header, v, 0);
         if (strcmp(map[i].header, "Topic") == 0) {
@@ -167,10 +169,10 @@ char *rc_topic_record_text(const struct rc_topic_api *api, rc_cmessage_ext *m, s
         }
         if (strcmp(map[i].header, "Store-Timestamp") == 0) {
             /* Then the original's properties, where the record has them. */
-            for (size_t k = 0; k < sizeof kept_props / sizeof *kept_props; k++) {
+            for (size_t k = 0; rc_record_kept_props[k]; k++) {
                 char pname[64], hname[64];
-                snprintf(pname, sizeof pname, "%s%s", PROP_PREFIX, kept_props[k]);
-                snprintf(hname, sizeof hname, "%s%s", PROP_HEADER, kept_props[k]);
+                snprintf(pname, sizeof pname, "%s%s", PROP_PREFIX, rc_record_kept_props[k]);
+                snprintf(hname, sizeof hname, "%s%s", PROP_HEADER, rc_record_kept_props[k]);
                 v = get(m, pname);
                 if (v && v[0])
                     add_line(&b, hname, v, 0);

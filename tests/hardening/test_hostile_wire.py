@@ -81,7 +81,7 @@ def test_hostile_values_stay_inside_and_read_back(run):
     header_bytes = 0
     for f in files:
         rec = parse_record(f)
-        m = by_offset[int(rec.h("Queue-Offset"))]
+        m = by_offset[int(rec.h("Delivered-Queue-Offset"))]
         head = rec.raw[:len(rec.raw) - len(rec.body)]
         header_bytes += len(head)
         bad = [c for c in head if not (c == 0x0A or 0x20 <= c < 0x7F)]

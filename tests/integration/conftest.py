@@ -55,7 +55,7 @@ PROGRAMS = {
 HEADER_ORDER = [
     "Reconsume-Record", "Outcome", "Action", "Diverted-Because", "Injected", "Status", "Exception-Type", "Exception-What", "Signal",
     "Attempts", "Max-Retries", "Group", "Mode", "Rule", "Topic", "Tags", "Keys", "Msg-Id",
-    "Queue-Id", "Queue-Offset", "Commit-Log-Offset", "Reconsume-Times", "Born-Timestamp",
+    "Delivered-Topic", "Delivered-Queue-Id", "Delivered-Queue-Offset", "Delivered-Commit-Log-Offset", "Reconsume-Times", "Born-Timestamp",
     "Store-Timestamp", "Property-", "Host", "Pid", "Diverted-At", "Diverted-At-Ms",
     "Body-Length",
 ]

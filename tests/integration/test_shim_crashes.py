@@ -82,7 +82,7 @@ def test_signal_diverted_at_once_and_consumer_goes_on(shim_run, program, body, s
     assert rec.h("Outcome") == "signal"
     assert rec.h("Signal") == signame
     assert rec.int("Attempts") == 1
-    assert rec.int("Queue-Offset") == 9
+    assert rec.int("Delivered-Queue-Offset") == 9
     assert rec.body == body.encode()
     assert "Exception-Type" not in rec.headers
     assert len(r.spool) == 2

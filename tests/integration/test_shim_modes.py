@@ -30,7 +30,7 @@ def test_orderly_poison_diverted_then_queue_goes_on_in_order(shim_run):
     assert rec.h("Outcome") == "reconsume"
     assert rec.int("Attempts") == N + 1
     assert rec.int("Reconsume-Times") == 0
-    assert rec.int("Queue-Offset") == 10
+    assert rec.int("Delivered-Queue-Offset") == 10
     assert r.outcomes() == {"success": 3, "reconsume": N + 1, "bad_status": 0, "exception": 0,
                             "signal": 0}
 

@@ -68,9 +68,9 @@ def test_failing_status_capped_and_diverted(shim_run, status, outcome):
     assert rec.h("Tags") == "TA"
     assert rec.h("Keys") == "K"
     assert rec.h("Msg-Id") == "M1"
-    assert rec.int("Queue-Id") == 2
-    assert rec.int("Queue-Offset") == 5
-    assert rec.int("Commit-Log-Offset") == 777
+    assert rec.int("Delivered-Queue-Id") == 2
+    assert rec.int("Delivered-Queue-Offset") == 5
+    assert rec.int("Delivered-Commit-Log-Offset") == 777
     assert rec.int("Reconsume-Times") == N
     assert rec.int("Born-Timestamp") == 1700000000123
     assert rec.int("Store-Timestamp") == 1700000000456
@@ -259,3 +259,30 @@ def test_small_attempt_table_still_caps(shim_run):
     assert r.statuses("P") == [1, 1, 1, 0]
     assert r.fates["P"] == "acked"
     assert [rec.h("Msg-Id") for rec in r.spool] == ["P"]
+
+
+# Issue 13, item 11: a redelivered message is the broker's %RETRY% copy. Its
+# record names the copy's coordinates as the copy's (Delivered-*), beside the
+# original topic the client restored, and keeps the original's id property.
+# Before: Topic said T1s while Queue-Id/Queue-Offset were the retry copy's.
+def test_redelivered_copy_coordinates_are_named_for_the_copy(shim_run):
+    line = ("id=M1 topic=T1s tags=TA keys=K queue=0 offset=2 commitlog=99 reconsume=1 "
+            "prop.RETRY_TOPIC=T1s prop.REAL_TOPIC=%RETRY%G1 prop.ORIGIN_MESSAGE_ID=ORIG1 "
+            "body=status:1")
+    r = shim_run("c", [line], {**ENV, "RECONSUME_MAX_RETRIES": "1"})
+    assert r.returncode == 0
+    (rec,) = r.spool
+    check_order(rec)
+    assert rec.h("Topic") == "T1s"
+    assert rec.h("Delivered-Topic") == "%RETRY%G1"
+    assert (rec.int("Delivered-Queue-Id"), rec.int("Delivered-Queue-Offset"),
+            rec.int("Delivered-Commit-Log-Offset")) == (0, 2, 99)
+    assert rec.h("Property-ORIGIN_MESSAGE_ID") == "ORIG1"
+    assert rec.h("Queue-Id") is None and rec.h("Queue-Offset") is None
+
+
+def test_first_delivery_is_stored_in_its_own_topic(shim_run):
+    r = shim_run("c", ["id=M1 topic=T queue=3 offset=4 body=status:1"], {**ENV, "RECONSUME_MAX_RETRIES": "0"})
+    (rec,) = r.spool
+    assert rec.h("Delivered-Topic") == "T"
+    assert (rec.int("Delivered-Queue-Id"), rec.int("Delivered-Queue-Offset")) == (3, 4)

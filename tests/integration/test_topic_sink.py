@@ -34,7 +34,9 @@ def test_diverted_to_the_default_topic_with_every_property(shim_run):
     assert unescape_program(f["body"]) == b"status:1\x7f\xc3\xa9"   # byte for byte
     assert p["RECONSUME_RECORD"] == "1"
     assert p["RECONSUME_ORIGIN_TOPIC"] == "T" and p["RECONSUME_ORIGIN_MSG_ID"] == "M1"
-    assert p["RECONSUME_ORIGIN_QUEUE_ID"] == "2" and p["RECONSUME_ORIGIN_QUEUE_OFFSET"] == "7"
+    assert p["RECONSUME_DELIVERED_QUEUE_ID"] == "2" and p["RECONSUME_DELIVERED_QUEUE_OFFSET"] == "7"
+    assert p["RECONSUME_DELIVERED_TOPIC"] == "T"
+    assert "RECONSUME_ORIGIN_QUEUE_ID" not in p   # named for the delivered copy now
     assert p["RECONSUME_GROUP"] == "G1" and p["RECONSUME_OUTCOME"] == "reconsume"
     assert p["RECONSUME_STATUS"] == "1"
     assert p["RECONSUME_ATTEMPTS"] == "2" and p["RECONSUME_MAX_RETRIES"] == "1"

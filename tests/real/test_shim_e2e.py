@@ -151,6 +151,8 @@ def test_clustering_cap_versus_baseline_and_pass_through(real_stack, tmp_path):
     assert rec.h("Msg-Id") == msgid
     assert (rec.h("Topic"), rec.h("Tags"), rec.h("Keys")) == (topic, "TagP", "poison")
     assert rec.h("Group") == groups["shim"] and rec.h("Mode") == "clustering"
+    # the delivered copy is the %RETRY% one; Topic is the original (issue 13, item 11)
+    assert rec.h("Delivered-Topic") == "%RETRY%" + groups["shim"]
     assert rec.body == b"status:1"
     st = stats_or_none(s, cs["shim"])
     if st:

@@ -84,8 +84,8 @@ def test_diverted_to_a_topic_with_every_property(real_stack, tmp_path):
     assert (h["Tags"], h["Keys"], h["Topic"], h["Msg-Id"]) == ("TagP", "kp 1", topic, mid)
     assert h["Group"] == group and h["Outcome"] == "reconsume" and h["Status"] == "1"
     assert h["Attempts"] == "2" and h["Max-Retries"] == "1" and h["Reconsume-Times"] == "1"
-    assert int(h["Queue-Id"]) in range(4) and int(h["Queue-Offset"]) >= 0
-    assert int(h["Commit-Log-Offset"]) >= 0 and int(h["Born-Timestamp"]) > 0
+    assert int(h["Delivered-Queue-Id"]) in range(4) and int(h["Delivered-Queue-Offset"]) >= 0
+    assert int(h["Delivered-Commit-Log-Offset"]) >= 0 and int(h["Born-Timestamp"]) > 0
     assert h["Host"] and int(h["Pid"]) == c.proc.pid
     assert int(h["Diverted-At-Ms"]) > 1.6e12 and h["Diverted-At"].endswith("Z")
     assert h["Action"] == "diverted" and h["Diverted-Because"] == "cap" and h["Mode"] == "clustering"

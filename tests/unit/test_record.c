@@ -135,8 +135,8 @@ static size_t header_len(const char *buf, size_t len)
 
 static const char *const known_names[] = {
     "Reconsume-Record", "Outcome", "Status", "Exception-Type", "Exception-What", "Signal",
-    "Attempts", "Max-Retries", "Group", "Mode", "Topic", "Tags", "Keys", "Msg-Id", "Queue-Id",
-    "Queue-Offset", "Commit-Log-Offset", "Reconsume-Times", "Born-Timestamp", "Store-Timestamp",
+    "Attempts", "Max-Retries", "Group", "Mode", "Topic", "Tags", "Keys", "Msg-Id", "Delivered-Topic",
+    "Delivered-Queue-Id", "Delivered-Queue-Offset", "Delivered-Commit-Log-Offset", "Reconsume-Times", "Born-Timestamp", "Store-Timestamp",
     "Property-", "Host", "Pid", "Diverted-At", "Diverted-At-Ms", "Body-Length",
 };
 #define NKNOWN (sizeof known_names / sizeof known_names[0])
@@ -301,9 +301,9 @@ static void test_header_order_and_format(void **state)
         "Tags: TagA\n"
         "Keys: k1 k2\n"
         "Msg-Id: 0A0B0C0D00002A9F0000000000000001\n"
-        "Queue-Id: 3\n"
-        "Queue-Offset: 123456789012\n"
-        "Commit-Log-Offset: 987654321098\n"
+        "Delivered-Queue-Id: 3\n"
+        "Delivered-Queue-Offset: 123456789012\n"
+        "Delivered-Commit-Log-Offset: 987654321098\n"
         "Reconsume-Times: 16\n"
         "Born-Timestamp: 1699999999000\n"
         "Store-Timestamp: 1699999999500\n"
@@ -859,6 +859,27 @@ static void test_safe_name(void **state)
     assert_int_equal(strlen(out), 64);
     for (const char *p = out; *p; p++)
         assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", *p));
+}
+
+/* Records written before the coordinates were named for the delivered copy
+ * (issue 13, item 11) said Queue-Id, Queue-Offset, Commit-Log-Offset: still
+ * read, as the same fields; both spellings at once are a duplicate. */
+static void test_old_coordinate_names_are_read(void **state)
+{
+    (void)state;
+    static const char old[] = "Reconsume-Record: 1\nOutcome: reconsume\nQueue-Id: 2\n"
+                              "Queue-Offset: 5\nCommit-Log-Offset: 777\nBody-Length: 0\n\n";
+    struct rc_record r;
+    char err[256];
+    assert_int_equal(rc_record_parse(old, sizeof old - 1, &r, err, sizeof err), 0);
+    assert_int_equal(r.queue_id, 2);
+    assert_true(r.queue_offset == 5 && r.commit_log_offset == 777);
+    assert_true(rc_record_has(&r, "Delivered-Queue-Id") && rc_record_has(&r, "Queue-Offset"));
+    rc_record_free(&r);
+    static const char both[] = "Reconsume-Record: 1\nQueue-Id: 2\nDelivered-Queue-Id: 2\n"
+                               "Body-Length: 0\n\n";
+    assert_int_equal(rc_record_parse(both, sizeof both - 1, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "duplicate"));
 }
 
 int main(void)
