@@ -4,6 +4,7 @@
 #include "shim/setup.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,9 @@ static pthread_once_t first_once = PTHREAD_ONCE_INIT;
 static void first_registration(void)
 {
     char err[PATH_MAX + 128], why[2 * PATH_MAX + 256];
-    if (open_sinks(err, sizeof err) != 0) {
+    /* Observe mode stores nothing unless asked to: it leaves no trace. */
+    bool stores = !rc_rt.cfg.observe || rc_rt.cfg.observe_record;
+    if (stores && open_sinks(err, sizeof err) != 0) {
         snprintf(why, sizeof why, "RECONSUME_SPOOL_DIR='%s': %s; expected a directory the shim can create and write",
                  rc_rt.cfg.spool_dir, err);
         rc_setup_disable(why);

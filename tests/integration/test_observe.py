@@ -106,3 +106,13 @@ def test_bad_mode_named(shim_run, value):
     msg = ("empty value; unset it for the default" if value == ""
            else "expected enforce or observe")
     assert r.err == [f"reconsume[{r.pid}]: error: RECONSUME_MODE='{value}': {msg}; shim disabled (pass-through)"]
+
+
+# Issue 13 ("also"): observe mode without RECONSUME_OBSERVE_RECORD stores
+# nothing, so it leaves no trace: not even the spool's tmp/ and new/.
+def test_observe_without_record_creates_no_spool(shim_run):
+    r = shim_run("c", ["id=B body=status:1", "id=OK body=ok"], OBS)
+    assert r.returncode == 0
+    assert not r.spool_dir.exists(), sorted(p.name for p in r.spool_dir.iterdir())
+    rec = shim_run("c", ["id=B body=status:1"], {**OBS, "RECONSUME_OBSERVE_RECORD": "1"})
+    assert (rec.spool_dir / "new").is_dir()  # recording observe mode still makes it
