@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "policy/config.h"
+
 /*
  * Read the regular file at path, at most max bytes, into *text (from malloc,
  * a NUL after the last byte, *len bytes before it; free it with free()).
@@ -21,5 +23,9 @@
  */
 int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *err,
                  size_t errlen);
+
+/* rc_config_load_from (policy/config.h) with RECONSUME_CONFIG's file read by
+ * rc_read_file and no misspelling check: for the tools and tests. */
+int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
 
 #endif

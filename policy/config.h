@@ -120,9 +120,6 @@ int rc_config_load_from(struct rc_config *out, const struct rc_config_source *sr
  */
 int rc_config_unknown_name(const char *const *envp, char *msg, size_t cap);
 
-/* rc_config_load_from with the file read by rc_read_file (defined in io/read_file.c). */
-int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);
-
 /* Release what the load allocated (also after a failed load). */
 void rc_config_free(struct rc_config *c);
 

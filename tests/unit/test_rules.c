@@ -16,6 +16,7 @@
 
 #include "io/read_file.h"
 #include "policy/conffile.h"
+#include "io/read_file.h"
 #include "policy/config.h"
 #include "policy/rules.h"
 

@@ -8,6 +8,7 @@
 #include "tools/cli/doctor_out.h"
 #include "tools/cli/elf.h"
 
+#include "io/read_file.h"
 #include "policy/config.h"
 
 #include <ctype.h>

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/read_file.h"
 #include "policy/config.h"
 #include "tools/spool/out.h"
 
