@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/read_file.h"
 #include "policy/config.h"
 
 static const char *const *fake_env;

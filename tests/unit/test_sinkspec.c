@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/read_file.h"
 #include "policy/config.h"
 #include "policy/record.h"
 #include "policy/sinkspec.h"
