@@ -24,6 +24,7 @@
 #include "hooks/registry.h"
 #include "hooks/runtime.h"
 #include "obs/stats.h"
+#include "io/read_file.h"
 #include "policy/config.h"
 #include "sink/sink.h"
 
