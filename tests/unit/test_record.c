@@ -902,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_encoded_size_overflow),
     };
     const struct CMUnitTest parsing[] = {
+        cmocka_unit_test(test_old_coordinate_names_are_read),
         cmocka_unit_test(test_parse_minimal_and_crlf),
         cmocka_unit_test(test_parse_zero_and_garbage),
         cmocka_unit_test(test_parse_missing_magic),
