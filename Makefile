@@ -29,13 +29,15 @@ LIB_OBJ := $(LIB_SRC_C:%.c=$(B)/obj/%.o) $(LIB_SRC_CC:%.cc=$(B)/obj/%.o)
 POLICY_OBJ := $(filter-out $(B)/obj/sink/chain.o $(B)/obj/sink/%_backend.o,\
               $(filter $(foreach d,sink state io policy util,$(B)/obj/$(d)/%),$(LIB_OBJ)))
 
-.PHONY: layout-test all lib deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
+.PHONY: layout-test all lib deps demo-deps unit double programs integration tools-test sanitize valgrind e2e e2e-matrix check demo clean
 all: lib tools cli
 lib: $(B)/libreconsume.so
 
 # Debian packages (libffi, uthash, cmocka, valgrind, pytest), when missing.
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh test
+demo-deps:
+	@scripts/install-deps.sh demo
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -118,7 +120,7 @@ e2e-matrix: lib programs
 	RECONSUME_CLIENT_VERSION=2.1.0 $(PYTEST) $(E2E_MATRIX)
 
 # The demo: a real consumer with the shim against a local broker.
-demo: deps lib programs
+demo: demo-deps all programs
 	python3 scripts/demo.py
 
 # The layers depend on each other one way (tests/layout: the order is LIB_DIRS).

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# install-deps.sh - what the build, the tests and the demo need beyond the
-# machine's own toolchain (gcc, JDK + Maven, Python), installed only when
-# missing, so a warm machine pays one dpkg query. Needs root, as CI and the
-# development machines here are; elsewhere run it with sudo.
-#   Debian: libffi (closures), uthash (tables), cmocka (unit tests), valgrind,
-#           clang + its runtime (libFuzzer), util-linux (unshare, setpriv)
-#   PyPI:   pytest, for the python3 on PATH
+# install-deps.sh [demo|test] - what the build, the demo and the tests need
+# beyond the machine's toolchain, installed only when missing, so a warm
+# machine pays one dpkg query. Needs root, as CI and the development machines
+# here are; elsewhere run it with sudo.
+#   demo: libffi (closures), uthash (tables), a JDK and Maven (the broker
+#         jars come from Maven Central), python3-pip
+#   test: the demo's, and cmocka (unit tests), valgrind, clang + its runtime
+#         (libFuzzer), util-linux (unshare, setpriv); pytest from PyPI
 set -euo pipefail
-pkgs=(libffi-dev uthash-dev libcmocka-dev valgrind clang libclang-rt-14-dev util-linux)
+what=${1:-test}
+pkgs=(libffi-dev uthash-dev)
+command -v java >/dev/null 2>&1 || pkgs+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
+python3 -m pip --version >/dev/null 2>&1 || pkgs+=(python3-pip)
+if [ "$what" = test ]; then
+    pkgs+=(libcmocka-dev valgrind clang libclang-rt-14-dev util-linux)
+elif [ "$what" != demo ]; then
+    echo "install-deps: usage: install-deps.sh [demo|test]" >&2
+    exit 2
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-if ! python3 -c 'import pytest' 2>/dev/null; then
+if [ "$what" = test ] && ! python3 -c 'import pytest' 2>/dev/null; then
     echo "install-deps: installing pytest from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check pytest
 fi

@@ -39,7 +39,7 @@ cli-test: lib programs $(B)/reconsume
 	$(PYTEST) tests/cli
 
 # Rebuilt on every install: LIBDIR may differ from the last one.
-install: $(B)/libreconsume.so $(B)/reconsume $(CLI_MAN)
+install: $(B)/libreconsume.so $(B)/reconsume $(B)/reconsume-spool $(CLI_MAN)
 	@mkdir -p $(B)/install
 	$(CC) $(CFLAGS_CLI) -DRECONSUME_LIBDIR='"$(LIBDIR)"' -c tools/cli/libpath.c \
 	    -o $(B)/install/libpath.o
@@ -56,8 +56,7 @@ install: $(B)/libreconsume.so $(B)/reconsume $(CLI_MAN)
 	    tools/reconsume-report > $(B)/install/reconsume-report
 	grep -q '^PACKAGE_DIR = "$(LIBDIR)/reconsume/report"$$' $(B)/install/reconsume-report
 	$(INSTALL) -m 0755 $(B)/install/reconsume-report $(DESTDIR)$(BINDIR)/reconsume-report
-	if [ -f $(B)/reconsume-spool ]; then \
-	    $(INSTALL) -m 0755 $(B)/reconsume-spool $(DESTDIR)$(BINDIR)/reconsume-spool; fi
+	$(INSTALL) -m 0755 $(B)/reconsume-spool $(DESTDIR)$(BINDIR)/reconsume-spool
 	$(INSTALL) -m 0644 man/reconsume.1 $(DESTDIR)$(MANDIR)/man1/reconsume.1
 	$(INSTALL) -m 0644 man/reconsume.7 $(DESTDIR)$(MANDIR)/man7/reconsume.7
 
