@@ -88,6 +88,20 @@ int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *e
  * from disk here. It lives in io/, not policy/, because policy/ does no I/O
  * (io/ may use policy/; the Makefile's LIB_DIRS order).
  */
+size_t rc_pread_full(int fd, void *buf, size_t size, long long off)
+{
+    size_t got = 0;
+    while (got < size) {
+        ssize_t k = pread(fd, (char *)buf + got, size - got, (off_t)(off + (long long)got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    return got;
+}
+
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen)
 {
     const struct rc_config_source src = {get, rc_read_file, NULL};

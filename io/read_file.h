@@ -24,6 +24,13 @@
 int rc_read_file(const char *path, size_t max, char **text, size_t *len, char *err,
                  size_t errlen);
 
+/*
+ * Read up to size bytes from fd at offset off (pread, resumed after EINTR and
+ * short reads) into buf; the number of bytes read (fewer at end of file or on
+ * an error).
+ */
+size_t rc_pread_full(int fd, void *buf, size_t size, long long off);
+
 /* rc_config_load_from (policy/config.h) with RECONSUME_CONFIG's file read by
  * rc_read_file and no misspelling check: for the tools and tests. */
 int rc_config_load(struct rc_config *out, rc_getenv_fn get, char *err, size_t errlen);

@@ -8,6 +8,7 @@
  * range-checked, and any allocation is bounded by the input size.
  */
 #include "policy/record.h"
+#include "util/percent.h"
 #include "util/scan.h"
 
 #include <limits.h>
@@ -282,17 +283,6 @@ size_t rc_record_encode(const struct rc_record *r, char *buf, size_t cap)
 
 /* ---- parsing ------------------------------------------------------------- */
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /*
  * Percent-decode p[0..n) into a fresh NUL-terminated string. Returns NULL and
  * sets *why on a bad escape, an escaped NUL, a raw byte that should have been
@@ -313,7 +303,7 @@ static char *decode(const char *p, size_t n, const char **why)
                 *why = "truncated percent escape";
                 goto bad;
             }
-            int h = hexval((unsigned char)p[i + 1]), l = hexval((unsigned char)p[i + 2]);
+            int h = rc_hex_value((unsigned char)p[i + 1]), l = rc_hex_value((unsigned char)p[i + 2]);
             if (h < 0 || l < 0) {
                 *why = "bad percent escape";
                 goto bad;

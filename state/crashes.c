@@ -4,6 +4,7 @@
  */
 #include "state/crashes.h"
 
+#include "io/read_file.h"
 #include "util/percent.h"
 #include "util/scan.h"
 
@@ -262,14 +263,7 @@ void rc_crashes_load(int dirfd, struct rc_crash_table *l, int64_t now, bool *age
         close(fd);
         return;
     }
-    while (got < size) {
-        ssize_t k = read(fd, b + got, size - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
+    got = rc_pread_full(fd, b, size, 0);
     close(fd);
     const char *s = b, *end = b + got;
     if ((size_t)(end - s) < sizeof CRASHES_HEAD - 1 ||

@@ -7,6 +7,7 @@
  */
 #include "state/journal.h"
 #include "state/crashes.h"
+#include "io/read_file.h"
 #include "util/scan.h"
 
 #include <dirent.h>
@@ -157,14 +158,7 @@ static int read_inflight(int dirfd, const char *name, pid_t pid, struct rc_crash
         close(fd);
         return 0;
     }
-    while (got < size) {
-        ssize_t k = pread(fd, b + got, size - got, (off_t)got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
+    got = rc_pread_full(fd, b, size, 0);
     close(fd);
     int found = 0;
     struct rc_journal_header h;
