@@ -1,6 +1,7 @@
 #include "obs/log.h"
 
 #include "io/xfsz.h"
+#include "util/escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,44 +30,25 @@ void rc_log_open(const char *path, int level)
 bool rc_log_enabled(int level) { return level <= log_level; }
 
 /*
- * Bytes below 0x20 and 0x7f become \xNN: message ids, topics and exception
- * texts come from the wire or the application, and must neither forge a log
- * line nor reach a terminal as an escape sequence.
+ * Message ids, topics and exception texts come from the wire or the
+ * application: each line is made terminal-safe (util/escape.h: C0 and C1
+ * controls, bidirectional controls and invalid UTF-8 become \xNN), so that
+ * it can neither forge a log line nor drive or reorder the operator's
+ * terminal.
  */
-static size_t escape_controls(char *line, size_t len, size_t cap)
-{
-    char tmp[2048];
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 4 < sizeof tmp; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if (c < 0x20 || c == 0x7f) {
-            static const char hex[] = "0123456789abcdef";
-            tmp[o++] = '\\';
-            tmp[o++] = 'x';
-            tmp[o++] = hex[c >> 4];
-            tmp[o++] = hex[c & 15];
-        } else {
-            tmp[o++] = (char)c;
-        }
-    }
-    if (o > cap)
-        o = cap;
-    memcpy(line, tmp, o);
-    return o;
-}
-
 static void vlog_fd(int fd, const char *prefix, const char *fmt, va_list ap)
 {
-    char line[2048];
+    char raw[2048], line[2048];
     int saved = errno;
-    int n = snprintf(line, sizeof line, "reconsume[%ld]: %s", (long)getpid(), prefix);
+    int n = snprintf(raw, sizeof raw, "reconsume[%ld]: %s", (long)getpid(), prefix);
     if (n < 0)
         n = 0;
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    int m = vsnprintf(raw + n, sizeof raw - (size_t)n, fmt, ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2; /* cut, but still one line */
-    len = escape_controls(line, len, sizeof line - 2);
+    if (len > sizeof raw - 1)
+        len = sizeof raw - 1; /* cut, but still one line */
+    /* One byte left for the newline. */
+    len = rc_escape(line, sizeof line - 1, raw, len, 0, NULL);
     line[len++] = '\n';
 
     /* A log file at RLIMIT_FSIZE must fail the write, not end the host. */

@@ -1,0 +1,69 @@
+"""
+The shim's log and statistics files against a hostile or careless host
+(issue 13, items 1, 2 and 8):
+
+- no open of a user-named path blocks: a FIFO as RECONSUME_LOG or at
+  <RECONSUME_STATS>.csv is refused with one line, and the host runs on;
+- a process that never registers a consumer creates no log file;
+- a host that closes the shim's log descriptor and reuses its number never
+  gets the shim's lines in its own file;
+- what reaches the log from the wire is terminal-safe: C0 and C1 controls,
+  bidirectional controls and invalid UTF-8 are escaped, valid UTF-8 is kept.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+import pytest
+
+from conftest import BUILD
+
+POISON = ["id=OK1 body=ok", "id=P1 body=status:1"]
+FDREUSE = BUILD / "programs" / "fdreuse"
+# Each test's run must end well before this; a hang is the failure.
+HANG = 20
+
+
+def _fifo(path):
+    os.mkfifo(path)
+    return path
+
+
+def _still_fifo(path):
+    return stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+# ---- item 8: terminal-safe log lines -----------------------------------------
+
+HOSTILE_IDS = {
+    # script spelling (the double's \xNN)  -> what the log must show
+    r"C1\x9braw": rb"C1\x9braw",                      # a raw C1 CSI byte: invalid UTF-8
+    r"C1\xc2\x9butf8": rb"C1\xc2\x9butf8",            # U+009B, a C1 control, as UTF-8
+    r"BIDI\xe2\x80\xaeevil": rb"BIDI\xe2\x80\xaeevil",  # U+202E RIGHT-TO-LEFT OVERRIDE
+    r"ISO\xe2\x81\xa6x": rb"ISO\xe2\x81\xa6x",        # U+2066 LEFT-TO-RIGHT ISOLATE
+    r"RLM\xe2\x80\x8fx": rb"RLM\xe2\x80\x8fx",        # U+200F RIGHT-TO-LEFT MARK
+    r"BAD\xff\xc3": rb"BAD\xff\xc3",                  # invalid and truncated UTF-8
+    r"OVER\xc0\xafx": rb"OVER\xc0\xafx",              # an overlong '/'
+    r"ESC\x1b[31mx": rb"ESC\x1b[31mx",                # C0, as before
+    r"OK\xc3\xa9\xe4\xb8\xad": "OK\u00e9\u4e2d".encode(),  # valid UTF-8 stays as it is
+}
+
+
+def test_log_escapes_c1_bidi_and_invalid_utf8(shim_run, tmp_path):
+    script = [f"id={i} body=status:1" for i in HOSTILE_IDS]
+    log = tmp_path / "shim.log"
+    r = shim_run("c", script, {"RECONSUME_MAX_RETRIES": "0", "RECONSUME_LOG": str(log)},
+                 timeout=HANG)
+    assert r.returncode == 0
+    raw = log.read_bytes()
+    lines = [l for l in raw.split(b"\n") if b"diverted msgId=" in l]
+    assert len(lines) == len(HOSTILE_IDS), raw
+    for want in HOSTILE_IDS.values():
+        assert any(b"msgId=" + want + b" " in l for l in lines), (want, lines)
+    for l in lines:
+        l.decode("utf-8")                  # every line is valid UTF-8 ...
+        assert not re.search(rb"[\x00-\x1f\x7f]", l), l
+        for bad in (b"\xc2\x9b", b"\xe2\x80\xae", b"\xe2\x81\xa6", b"\xe2\x80\x8f"):
+            assert bad not in l, l         # ... with no C1 or bidi control in it
