@@ -35,6 +35,85 @@ def _still_fifo(path):
     return stat.S_ISFIFO(os.lstat(path).st_mode)
 
 
+# ---- item 1: nothing blocks, nothing is created -----------------------------
+
+def test_log_fifo_does_not_hang_a_non_consumer(shim_run, tmp_path):
+    fifo = _fifo(tmp_path / "log.fifo")
+    r = shim_run(["/bin/echo", "hi"], [], {"RECONSUME_LOG": str(fifo)}, timeout=HANG)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "hi\n", "")
+    assert _still_fifo(fifo)
+
+
+def test_log_fifo_in_a_consumer_is_refused_with_one_line(shim_run, tmp_path):
+    fifo = _fifo(tmp_path / "log.fifo")
+    r = shim_run("c", POISON, {"RECONSUME_LOG": str(fifo), "RECONSUME_MAX_RETRIES": "0"},
+                 timeout=HANG)
+    assert r.returncode == 0
+    assert r.statuses("P1") == [0] and len(r.spool) == 1
+    refused = [l for l in r.err if "RECONSUME_LOG" in l]
+    assert refused == [f"reconsume[{r.pid}]: warn: cannot open RECONSUME_LOG={fifo} "
+                       "(not a regular file); logging to stderr"], r.err
+    # and the lines it would have written go to stderr instead
+    assert any("diverted msgId=P1" in l for l in r.err), r.err
+    assert _still_fifo(fifo)
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+@pytest.mark.parametrize("prog", [["/bin/true"], ["/bin/echo", "hi"]])
+def test_no_log_file_in_a_process_that_never_consumes(shim_run, tmp_path, prog, level):
+    log = tmp_path / "shim.log"
+    r = shim_run(prog, [], {"RECONSUME_LOG": str(log), "RECONSUME_LOG_LEVEL": level},
+                 timeout=HANG)
+    assert r.returncode == 0 and r.stderr == ""
+    assert not log.exists()
+
+
+def test_log_file_is_created_at_the_first_registration(shim_run, tmp_path):
+    """The other half of the rule: a consumer still gets its log, with the
+    lines from before its first registration (the debug 'loaded' line) in it."""
+    log = tmp_path / "shim.log"
+    r = shim_run("c", POISON, {"RECONSUME_LOG": str(log), "RECONSUME_LOG_LEVEL": "debug",
+                               "RECONSUME_MAX_RETRIES": "0"}, timeout=HANG)
+    assert r.returncode == 0 and r.stderr == ""
+    lines = log.read_text().splitlines()
+    assert "loaded:" in lines[0], lines
+    assert any("diverted msgId=P1" in l for l in lines), lines
+    assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+
+
+# ---- item 2: a host that closes and reuses the log's descriptor -------------
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_host_reusing_the_log_descriptor_never_gets_log_lines(shim_run, tmp_path, level):
+    log = tmp_path / "shim.log"
+    app = tmp_path / "app"
+    app.mkdir()
+    r = shim_run([FDREUSE, "--group", "G1", "--topic", "T", "--dir", app], POISON,
+                 {"RECONSUME_LOG": str(log), "RECONSUME_LOG_LEVEL": level,
+                  "RECONSUME_MAX_RETRIES": "0", "RMQ_DOUBLE_LOG": None,
+                  "RECONSUME_STATS": None}, timeout=HANG)
+    assert r.returncode == 0, r.stderr
+    assert "app files at descriptors 3..10" in r.stdout
+    for i in range(8):
+        assert (app / f"app.{i}").read_text() == f"app {i} before\napp {i} after\n", i
+    lines = log.read_text().splitlines()
+    diverted = [l for l in lines if "diverted msgId=P1" in l]
+    assert len(diverted) == 2, lines   # one per round: none lost, none in app.*
+    reopened = [l for l in lines if "was closed by the host" in l]
+    assert len(reopened) == 1 and lines.index(reopened[0]) > lines.index(diverted[0]), lines
+    assert r.stderr == ""
+
+
+def test_host_closing_the_log_descriptor_gets_it_reopened(shim_run, tmp_path):
+    log = tmp_path / "shim.log"
+    r = shim_run([FDREUSE, "--group", "G1", "--topic", "T", "--dir", tmp_path, "--files", "0"],
+                 POISON, {"RECONSUME_LOG": str(log), "RECONSUME_MAX_RETRIES": "0",
+                          "RMQ_DOUBLE_LOG": None, "RECONSUME_STATS": None}, timeout=HANG)
+    assert r.returncode == 0 and r.stderr == ""
+    lines = log.read_text().splitlines()
+    assert len([l for l in lines if "diverted msgId=P1" in l]) == 2, lines
+
+
 # ---- item 8: terminal-safe log lines -----------------------------------------
 
 HOSTILE_IDS = {
