@@ -3,7 +3,10 @@
  */
 #include "obs/stats_writer.h"
 
+#include "io/open_regular.h"
+#include "io/open_why.h"
 #include "io/xfsz.h"
+#include "obs/log.h"
 #include "obs/stats_export.h"
 
 #include <errno.h>
@@ -15,15 +18,21 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One line of the time series beside the file, for charts of a run. */
+/* One line of the time series beside the file, for charts of a run. A
+ * FIFO, a device or a directory there is refused (a FIFO would block the
+ * writer, or the consume thread destroying a consumer), said once. */
 static void append_series(const char *path)
 {
     char csv[4200], line[512];
     if (snprintf(csv, sizeof csv, "%s.csv", path) >= (int)sizeof csv)
         return;
-    int fd = open(csv, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
+    int fd = rc_open_regular(AT_FDCWD, csv, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        rc_log_once(series_said, RC_LOG_WARN,
+                    "cannot append to %s (%s); the RECONSUME_STATS series is not written", csv,
+                    rc_open_why(csv, errno));
         return;
+    }
     off_t end = lseek(fd, 0, SEEK_END);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -41,7 +50,7 @@ static int write_file(const char *path)
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int fd = rc_open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return -errno;
     FILE *f = fdopen(fd, "w");

@@ -81,6 +81,31 @@ def test_log_file_is_created_at_the_first_registration(shim_run, tmp_path):
     assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
 
 
+def test_stats_csv_fifo_does_not_hang_a_consumer(shim_run, tmp_path):
+    stats = tmp_path / "stats.prom"
+    fifo = _fifo(tmp_path / "stats.prom.csv")
+    r = shim_run("c", POISON, {"RECONSUME_STATS": str(stats), "RECONSUME_MAX_RETRIES": "0"},
+                 timeout=HANG)
+    assert r.returncode == 0
+    assert r.statuses("P1") == [0]
+    # the statistics themselves are still written, in full
+    text = stats.read_text()
+    assert 'reconsume_deliveries_total{outcome="reconsume"} 1' in text
+    assert "reconsume_diverted_total 1" in text
+    refused = [l for l in r.err if "stats.prom.csv" in l]
+    assert refused == [f"reconsume[{r.pid}]: warn: cannot append to {fifo} (not a regular file); "
+                       "the RECONSUME_STATS series is not written"], r.err
+    assert _still_fifo(fifo)
+
+
+def test_stats_csv_directory_is_refused_too(shim_run, tmp_path):
+    stats = tmp_path / "stats.prom"
+    (tmp_path / "stats.prom.csv").mkdir()
+    r = shim_run("c", POISON, {"RECONSUME_STATS": str(stats)}, timeout=HANG)
+    assert r.returncode == 0 and stats.exists()
+    assert len([l for l in r.err if "stats.prom.csv" in l]) == 1, r.err
+
+
 # ---- item 2: a host that closes and reuses the log's descriptor -------------
 
 @pytest.mark.parametrize("level", ["info", "debug"])
