@@ -1,26 +1,24 @@
 /*
- * counters.c - the hot counters (see counters.h): storage, the success
- * stripes, and their sums.
+ * counters.c - the hot counters (see counters.h): storage, the per-thread
+ * success counts, and their sums.
  */
 #include "obs/counters.h"
 
 struct rc_stats rc_stats;
-struct rc_stripe rc_success_stripes[RC_STRIPES] __attribute__((aligned(64)));
-__thread unsigned rc_stripe_ix __attribute__((tls_model("initial-exec")));
-static atomic_uint next_stripe;
+struct rc_success_local rc_success_local[RC_THREAD_SLOTS + 1] __attribute__((aligned(64)));
 
-unsigned rc_stripe_assign(void)
+void rc_count_success_slow(void)
 {
-    rc_stripe_ix = atomic_fetch_add_explicit(&next_stripe, 1, memory_order_relaxed) % RC_STRIPES + 1;
-    return rc_stripe_ix;
+    unsigned i = rc_thread_slot_claim();
+    rc_local_add(&rc_success_local[i].n, i, 1);
 }
 
 unsigned long rc_stats_outcome(enum rc_outcome o)
 {
     unsigned long n = rc_counter_get(&rc_stats.deliveries[o]);
     if (o == RC_OUT_SUCCESS)
-        for (int i = 0; i < RC_STRIPES; i++)
-            n += rc_counter_get(&rc_success_stripes[i].n);
+        for (int i = 0; i <= RC_THREAD_SLOTS; i++)
+            n += rc_counter_get(&rc_success_local[i].n);
     return n;
 }
 

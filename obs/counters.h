@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 
+#include "obs/thread_slot.h"
 #include "policy/inject.h"
 #include "policy/outcome.h"
 
@@ -44,28 +45,35 @@ static inline unsigned long rc_counter_get(atomic_ulong *c)
 }
 
 /*
- * The plain success count, the one counter every delivery bumps, is striped:
- * each thread adds to its own cache line, so consume threads on different
- * cores do not bounce one line between them. Summed when read.
+ * The plain success count, the one counter every delivery bumps, is kept per
+ * thread (obs/thread_slot.h): each consume thread adds to its own cache line,
+ * with no lock prefix, so threads on different cores neither bounce a line
+ * nor pay for an atomic read-modify-write. Summed when read.
  */
-#define RC_STRIPES 64
-struct rc_stripe {
+struct rc_success_local {
     atomic_ulong n;
     char pad[64 - sizeof(atomic_ulong)];
 };
-extern struct rc_stripe rc_success_stripes[RC_STRIPES];
-extern __thread unsigned rc_stripe_ix __attribute__((tls_model("initial-exec")));
-unsigned rc_stripe_assign(void);
+extern struct rc_success_local rc_success_local[RC_THREAD_SLOTS + 1]
+    __attribute__((visibility("hidden")));
+
+/* The first count of a thread, and every count of a thread beyond
+ * RC_THREAD_SLOTS. */
+void rc_count_success_slow(void);
 
 static inline void rc_count_success(void)
 {
-    unsigned i = rc_stripe_ix;
-    if (__builtin_expect(i == 0, 0))
-        i = rc_stripe_assign();
-    atomic_fetch_add_explicit(&rc_success_stripes[i - 1].n, 1, memory_order_relaxed);
+    unsigned i = rc_thread_slot_ix;
+    if (__builtin_expect(i != 0, 1)) {
+        atomic_ulong *c = &rc_success_local[i].n;
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+    } else {
+        rc_count_success_slow();
+    }
 }
 
-/* Deliveries of outcome o so far (the success stripes summed). */
+/* Deliveries of outcome o so far (the per-thread success counts summed). */
 unsigned long rc_stats_outcome(enum rc_outcome o);
 
 /* Callback calls with an injected fault, all outcomes. */

@@ -3,9 +3,12 @@
  * shim/) include. Each part has a file of its own:
  *
  *   obs/counters.{c,h}      the hot counters: rc_count, rc_count_success, sums
+ *   obs/thread_slot.{c,h}   single-writer per-thread counters (no lock prefix),
+ *                           under rc_count_success and the histograms
  *   obs/stats_detail.{c,h}  with RECONSUME_STATS set, every delivery also feeds
  *                           a per group/topic table, a callback-latency
- *                           histogram and an attempts histogram (the full path)
+ *                           histogram and an attempts histogram (the full path);
+ *                           rc_detail_cache finds a registration's slot once
  *   obs/stats_export.{c,h}  the Prometheus text format, the CSV row, the
  *                           one-line summary for the log
  *   obs/stats_writer.{c,h}  the file: rewritten by rename every

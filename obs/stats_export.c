@@ -44,15 +44,15 @@ static void write_histogram(FILE *f, const char *name, const char *help, const s
     fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     unsigned long cum = 0;
     for (size_t i = 0; i < h->n; i++) {
-        cum += get(&h->buckets[i]);
+        cum += h->buckets[i];
         if (h->bounds_d)
             fprintf(f, "%s_bucket{le=\"%g\"} %lu\n", name, h->bounds_d[i], cum);
         else
             fprintf(f, "%s_bucket{le=\"%d\"} %lu\n", name, h->bounds_i[i], cum);
     }
-    cum += get(&h->buckets[h->n]);
-    fprintf(f, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n%s_count %lu\n", name, cum, name,
-            (double)get(h->sum) / h->sum_div, name, get(h->count));
+    cum += h->buckets[h->n];
+    fprintf(f, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n%s_count %lu\n", name, cum, name, h->sum,
+            name, h->count);
 }
 
 static void write_detail(FILE *f)
@@ -124,11 +124,13 @@ void rc_stats_prometheus(FILE *f)
 
     /* Detail, present once RECONSUME_STATS has seen deliveries. */
     write_detail(f);
-    const struct rc_histogram *lat = rc_detail_latency(), *att = rc_detail_attempts();
-    if (get(lat->count))
-        write_histogram(f, "reconsume_callback_duration_seconds", "Time spent in the application's callback.", lat);
-    if (get(att->count))
-        write_histogram(f, "reconsume_attempts", "Attempts a message took until it was acknowledged or diverted.", att);
+    struct rc_histogram h;
+    rc_detail_latency(&h);
+    if (h.count)
+        write_histogram(f, "reconsume_callback_duration_seconds", "Time spent in the application's callback.", &h);
+    rc_detail_attempts(&h);
+    if (h.count)
+        write_histogram(f, "reconsume_attempts", "Attempts a message took until it was acknowledged or diverted.", &h);
 }
 
 int rc_stats_csv_row(char *buf, size_t cap, bool with_header, long long unix_ms)
