@@ -66,7 +66,7 @@ static inline void relax(void)
 #endif
 }
 
-static inline __attribute__((always_inline)) struct rc_detail_slot *find(const char *g, const char *t)
+static inline __attribute__((always_inline)) struct rc_detail_slot *slot_for(const char *g, const char *t)
 {
     uint64_t h = hash_pair(g, t);
     for (unsigned i = 0; i < SLOTS; i++) {
@@ -96,7 +96,7 @@ static inline __attribute__((always_inline)) struct rc_detail_slot *find(const c
 
 struct rc_detail_slot *rc_detail_slot_find(const char *group, const char *topic)
 {
-    return find(group ? group : "", topic ? topic : "");
+    return slot_for(group ? group : "", topic ? topic : "");
 }
 
 bool rc_detail_row(unsigned i, struct rc_detail_row *row)
@@ -184,7 +184,7 @@ void rc_stats_detail_at(struct rc_detail_slot *s, enum rc_outcome o, bool inject
 void rc_stats_detail(const char *group, const char *topic, enum rc_outcome o, bool injected,
                      long long elapsed_ns)
 {
-    count_at(find(group ? group : "", topic ? topic : ""), o, injected, elapsed_ns);
+    count_at(slot_for(group ? group : "", topic ? topic : ""), o, injected, elapsed_ns);
 }
 
 void rc_stats_attempts(int n)
