@@ -31,14 +31,17 @@ static void before_fork(void)
 {
     rc_registry_lock();
     rc_attempts_lock(rc_rt.attempts);
+    rc_log_atfork_prepare(); /* innermost: taken last, released first */
 }
 static void after_fork_parent(void)
 {
+    rc_log_atfork_parent();
     rc_attempts_unlock(rc_rt.attempts);
     rc_registry_unlock();
 }
 static void after_fork_child(void)
 {
+    rc_log_atfork_child();
     atomic_store(&rc_rt.in_forked_child, true);
     if (rc_rt.journal)
         rc_journal_atfork_child(rc_rt.journal);
@@ -65,6 +68,8 @@ __attribute__((constructor)) static void rc_init(void)
     }
     if (!rc_rt.cfg.enable)
         goto out;
+    /* Opens nothing yet: the file is opened at the first line after a
+     * consumer registered (obs/log.h). */
     rc_log_open(rc_rt.cfg.log_path, rc_rt.cfg.log_level);
     if (rc_rt.cfg.warning[0]) rc_log(RC_LOG_WARN, "%s; ignored", rc_rt.cfg.warning);
     rc_rt.attempts = rc_attempts_new((size_t)rc_rt.cfg.track_max);

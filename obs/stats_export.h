@@ -1,0 +1,24 @@
+/*
+ * stats_export.h - the counters as text (obs/stats_export.c): the Prometheus
+ * text format, one CSV row of the time series, and the one-line summary for
+ * the log. Formatting only: no file is opened here (obs/stats_writer.c).
+ */
+#ifndef RECONSUME_OBS_STATS_EXPORT_H
+#define RECONSUME_OBS_STATS_EXPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Every counter, and the detail once RECONSUME_STATS has seen deliveries, in
+ * the Prometheus text exposition format. */
+void rc_stats_prometheus(FILE *f);
+
+/* One row of the series at unix_ms, preceded by the header line when
+ * with_header. Returns the length written to buf (always NUL-terminated),
+ * or -1 when it did not fit. */
+int rc_stats_csv_row(char *buf, size_t cap, bool with_header, long long unix_ms);
+
+/* One-line summary for the log, e.g. "7 success, 2 reconsume, ... 1 diverted". */
+void rc_stats_summary(char *buf, unsigned long cap);
+
+#endif

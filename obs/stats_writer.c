@@ -1,0 +1,128 @@
+/*
+ * stats_writer.c - see stats_writer.h.
+ */
+#include "obs/stats_writer.h"
+
+#include "io/open_regular.h"
+#include "io/open_why.h"
+#include "io/xfsz.h"
+#include "obs/log.h"
+#include "obs/stats_export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One line of the time series beside the file, for charts of a run. A
+ * FIFO, a device or a directory there is refused (a FIFO would block the
+ * writer, or the consume thread destroying a consumer), said once. */
+static void append_series(const char *path)
+{
+    char csv[4200], line[512];
+    if (snprintf(csv, sizeof csv, "%s.csv", path) >= (int)sizeof csv)
+        return;
+    int fd = rc_open_regular(AT_FDCWD, csv, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        rc_log_once(series_said, RC_LOG_WARN,
+                    "cannot append to %s (%s); the RECONSUME_STATS series is not written", csv,
+                    rc_open_why(csv, errno));
+        return;
+    }
+    off_t end = lseek(fd, 0, SEEK_END);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int n = rc_stats_csv_row(line, sizeof line, end == 0,
+                             (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    if (n > 0) {
+        ssize_t w = write(fd, line, (size_t)n);
+        (void)w;
+    }
+    close(fd);
+}
+
+static int write_file(const char *path)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return -ENAMETOOLONG;
+    int fd = rc_open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -errno;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return -e;
+    }
+    rc_stats_prometheus(f);
+    int bad = ferror(f);
+    bad |= fflush(f) != 0;
+    bad |= fsync(fd) != 0;
+    int e = errno;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        if (!bad)
+            e = errno;
+        unlink(tmp);
+        return -(e ? e : EIO);
+    }
+    append_series(path);
+    return 0;
+}
+
+/* The statistics file past RLIMIT_FSIZE fails; it does not end the host. */
+int rc_stats_write(const char *path)
+{
+    struct rc_xfsz hold;
+    rc_xfsz_hold(&hold);
+    int rc = write_file(path);
+    rc_xfsz_release(&hold);
+    return rc;
+}
+
+/* ---- the writer thread --------------------------------------------------- */
+
+static const char *writer_path;
+static long writer_interval_ms;
+static pthread_once_t writer_once = PTHREAD_ONCE_INIT;
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec t = {writer_interval_ms / 1000, (writer_interval_ms % 1000) * 1000000L};
+        while (nanosleep(&t, &t) != 0 && errno == EINTR)
+            ;
+        rc_stats_write(writer_path);
+    }
+    return NULL;
+}
+
+static void start_writer(void)
+{
+    pthread_t th;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&a, 64 * 1024);
+    /* The writer must not take signals meant for the host's threads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_create(&th, &a, writer_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&a);
+}
+
+void rc_stats_start_writer(const char *path, long interval_ms)
+{
+    writer_path = path;
+    writer_interval_ms = interval_ms;
+    pthread_once(&writer_once, start_writer);
+}
