@@ -13,6 +13,7 @@
 
 #include <ffi.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "hooks/call.h"
 #include "hooks/pipeline.h"
@@ -35,44 +36,72 @@ static void prep_cif(void)
 }
 
 static __attribute__((noinline)) int deliver_made(const struct rc_registration *reg, CPushConsumer *c,
-                                                  CMessageExt *m, const struct rc_call *call)
+                                                  CMessageExt *m, const struct rc_call *call,
+                                                  long long elapsed_ns)
 {
-    return rc_deliver(reg, c, m, call);
+    return rc_deliver(reg, c, m, call, elapsed_ns);
+}
+
+static inline long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* A success, counted in its registration's slot (RECONSUME_STATS). */
+static __attribute__((noinline)) void count_detail(struct rc_registration *reg, CMessageExt *m,
+                                                   long long elapsed_ns)
+{
+    const struct rc_client *cl = rc_client();
+    rc_stats_detail_cached(&reg->detail, cl->GetMessageTopic ? cl->GetMessageTopic(m) : NULL,
+                           RC_OUT_SUCCESS, false, elapsed_ns);
 }
 
 /*
  * The plain path, one handler per call kind, chosen at registration: the
- * kind is fixed at load, so the switch is paid once, not per delivery.
+ * kind is fixed at load, so the switch is paid once, not per delivery. The
+ * TIMED ones serve RECONSUME_STATS: the call is timed and a success counted
+ * in the registration's own slot, found at registration.
  */
-#define PLAIN_HANDLER(name, KIND)                                                                 \
+#define PLAIN_HANDLER(name, KIND, TIMED)                                                          \
     static void name(ffi_cif *cif_, void *ret, void **args, void *user)                            \
     {                                                                                              \
         (void)cif_;                                                                                \
-        const struct rc_registration *reg = user;                                                  \
+        struct rc_registration *reg = user;                                                        \
         CPushConsumer *c = *(CPushConsumer **)args[0];                                             \
         CMessageExt *m = *(CMessageExt **)args[1];                                                 \
         struct rc_call call;                                                                       \
+        long long t0 = TIMED ? now_ns() : 0;                                                       \
         rc_call_by_kind(KIND, rc_rt.cfg.catch_mask, reg->cb, c, m, &call);                         \
+        long long elapsed = TIMED ? now_ns() - t0 : -1;                                            \
         if (__builtin_expect(call.outcome == RC_OUT_SUCCESS &&                                     \
                              rc_attempts_size(rc_rt.attempts) == 0, 1)) {                          \
             rc_count_success();                                                                    \
+            if (TIMED)                                                                             \
+                count_detail(reg, m, elapsed);                                                     \
             *(ffi_sarg *)ret = RC_CONSUME_SUCCESS;                                                 \
             return;                                                                                \
         }                                                                                          \
-        *(ffi_sarg *)ret = deliver_made(reg, c, m, &call);                                         \
+        *(ffi_sarg *)ret = deliver_made(reg, c, m, &call, elapsed);                                \
     }
-PLAIN_HANDLER(plain_uncaught, RC_CALL_PLAIN)
-PLAIN_HANDLER(plain_catching, RC_CALL_CATCHING)
-PLAIN_HANDLER(plain_sigguarded, RC_CALL_SIGGUARDED)
-PLAIN_HANDLER(plain_observing, RC_CALL_OBSERVING)
+PLAIN_HANDLER(plain_uncaught, RC_CALL_PLAIN, 0)
+PLAIN_HANDLER(plain_catching, RC_CALL_CATCHING, 0)
+PLAIN_HANDLER(plain_sigguarded, RC_CALL_SIGGUARDED, 0)
+PLAIN_HANDLER(plain_observing, RC_CALL_OBSERVING, 0)
+PLAIN_HANDLER(timed_uncaught, RC_CALL_PLAIN, 1)
+PLAIN_HANDLER(timed_catching, RC_CALL_CATCHING, 1)
+PLAIN_HANDLER(timed_sigguarded, RC_CALL_SIGGUARDED, 1)
+PLAIN_HANDLER(timed_observing, RC_CALL_OBSERVING, 1)
 #undef PLAIN_HANDLER
 
-/* The whole pipeline for every delivery: rules, injection, a journal, a
- * timeout or detailed statistics are in force. */
+/* The whole pipeline for every delivery: rules, injection, a journal or a
+ * timeout are in force. */
 static void full(ffi_cif *cif_, void *ret, void **args, void *user)
 {
     (void)cif_;
-    *(ffi_sarg *)ret = rc_deliver(user, *(CPushConsumer **)args[0], *(CMessageExt **)args[1], NULL);
+    *(ffi_sarg *)ret =
+        rc_deliver(user, *(CPushConsumer **)args[0], *(CMessageExt **)args[1], NULL, -1);
 }
 
 typedef void (*handler_fn)(ffi_cif *, void *, void **, void *);
@@ -81,12 +110,13 @@ static handler_fn handler_for(void)
 {
     if (rc_rt.full_path)
         return full;
+    bool timed = rc_rt.cfg.stats_path[0] != '\0';
     switch (rc_rt.call_kind) {
-    case RC_CALL_CATCHING: return plain_catching;
-    case RC_CALL_SIGGUARDED: return plain_sigguarded;
-    case RC_CALL_OBSERVING: return plain_observing;
+    case RC_CALL_CATCHING: return timed ? timed_catching : plain_catching;
+    case RC_CALL_SIGGUARDED: return timed ? timed_sigguarded : plain_sigguarded;
+    case RC_CALL_OBSERVING: return timed ? timed_observing : plain_observing;
     case RC_CALL_PLAIN:
-    default: return plain_uncaught;
+    default: return timed ? timed_uncaught : plain_uncaught;
     }
 }
 
@@ -97,5 +127,11 @@ struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, boo
         rc_log_once(cif_said, RC_LOG_ERROR, "cannot prepare the libffi call interface; callbacks pass through unwrapped");
         return NULL;
     }
-    return rc_registry_wrap(c, cb, orderly, &cif, handler_for());
+    struct rc_registration *reg = rc_registry_wrap(c, cb, orderly, &cif, handler_for());
+    if (reg && rc_rt.cfg.stats_path[0]) {
+        char group[RC_GROUP_MAX];
+        rc_consumer_group(reg->owner, group, sizeof group);
+        rc_detail_cache_init(&reg->detail, group, NULL);
+    }
+    return reg;
 }

@@ -32,7 +32,7 @@ static void count_failure(struct rc_delivery *d)
 }
 
 int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt *m,
-               const struct rc_call *made)
+               const struct rc_call *made, long long made_elapsed_ns)
 {
     int saved_errno = errno;
     struct rc_delivery d;
@@ -41,6 +41,7 @@ int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt 
     int answer;
 
     rc_begin(&d, reg, c, m);
+    d.elapsed_ns = made_elapsed_ns;
     if (!call) {
         errno = saved_errno;
         rc_call_app(&d, true, &own_call);

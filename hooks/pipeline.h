@@ -11,9 +11,10 @@
 /*
  * Deliver m to reg's callback for consumer c and return what the client is
  * told. made is the attempt the plain path (closure.c) has already made, or
- * NULL to make it here. errno is preserved.
+ * NULL to make it here; made_elapsed_ns is how long it ran (-1: not
+ * measured). errno is preserved.
  */
 int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt *m,
-               const struct rc_call *made);
+               const struct rc_call *made, long long made_elapsed_ns);
 
 #endif

@@ -19,6 +19,7 @@
 #include <ffi.h>
 
 #include "client/api.h"
+#include "obs/stats_detail.h"
 
 struct rc_consumer;
 
@@ -28,6 +29,10 @@ struct rc_registration {
     bool orderly;
     rc_callback_fn entry;        /* the closure's code: what the client calls */
     void *closure;               /* ffi_closure * */
+    /* RECONSUME_STATS: where its deliveries are counted, found once at
+     * registration (the group is the consumer's at registration: the client
+     * subscribes with that one too). */
+    struct rc_detail_cache detail;
     struct rc_registration *next;
 };
 

@@ -28,7 +28,7 @@ struct rc_journal;
 
 struct rc_runtime {
     enum rc_call_kind call_kind;
-    bool full_path;             /* rules, injection, journal, timeout or detailed stats */
+    bool full_path;             /* rules, injection, a journal or a timeout */
     struct rc_journal *journal; /* RECONSUME_JOURNAL, opened at the first registration */
     atomic_bool active;
     atomic_bool in_forked_child; /* set in the child of a fork() */

@@ -86,9 +86,10 @@ __attribute__((constructor)) static void rc_init(void)
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
         goto out;
     }
-    /* The plain path can serve only a process with none of these. */
+    /* The plain path can serve only a process with none of these; detailed
+     * statistics alone keep it, timed (hooks/closure.c). */
     rc_rt.full_path = rc_rt.cfg.rules.n > 0 || rc_rt.cfg.inject.n > 0 || rc_rt.cfg.journal_dir[0] ||
-                      rc_rt.cfg.timeout_ms > 0 || rc_rt.cfg.stats_path[0];
+                      rc_rt.cfg.timeout_ms > 0;
     if (gethostname(rc_rt.host, sizeof rc_rt.host - 1) != 0)
         strcpy(rc_rt.host, "unknown");
     if (pthread_atfork(before_fork, after_fork_parent, after_fork_child) != 0) {

@@ -77,6 +77,7 @@ static pthread_once_t first_once = PTHREAD_ONCE_INIT;
 
 static void first_registration(void)
 {
+    rc_log_arm(); /* from now on the log file may be opened (obs/log.h) */
     char err[PATH_MAX + 128], why[2 * PATH_MAX + 256];
     /* Observe mode stores nothing unless asked to: it leaves no trace. */
     bool stores = !rc_rt.cfg.observe || rc_rt.cfg.observe_record;

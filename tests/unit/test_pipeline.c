@@ -139,7 +139,7 @@ static const struct rc_registration *configure(const char *const *env, int model
 /* One delivery the way the client makes it. */
 static int deliver(const struct rc_registration *reg, struct fake_msg *m)
 {
-    return rc_deliver(reg, consumer, (CMessageExt *)m, NULL);
+    return rc_deliver(reg, consumer, (CMessageExt *)m, NULL, -1);
 }
 
 /* ---- the tests ------------------------------------------------------------ */
