@@ -60,6 +60,11 @@ bench-check: $(B)/libreconsume.so $(BB)/percall $(BB)/libcount.so
 	RECONSUME_SPOOL_DIR=$(CURDIR)/$(BB)/spool RECONSUME_LOG=$(CURDIR)/$(BB)/check.log \
 	RECONSUME_MAX_RETRIES=1000 \
 	    $(BB)/percall check --calls 100000
+	@echo "bench-check: again with RECONSUME_STATS (the stats-on success path)"
+	LD_PRELOAD="$(CURDIR)/$(BB)/libcount.so $(CURDIR)/$(B)/libreconsume.so" \
+	RECONSUME_SPOOL_DIR=$(CURDIR)/$(BB)/spool RECONSUME_LOG=$(CURDIR)/$(BB)/check.log \
+	RECONSUME_MAX_RETRIES=1000 RECONSUME_STATS=$(CURDIR)/$(BB)/check-stats.prom \
+	    $(BB)/percall check --calls 100000
 
 # The same driver with the shim's objects linked in (no preload): adds row f,
 # the shim's handler behind a static thunk instead of a libffi closure, so the
