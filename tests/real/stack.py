@@ -366,7 +366,7 @@ def poll_until(pred, what, timeout):
             last = e
         left = deadline - time.monotonic()
         if left <= 0:
-            raise AssertionError("timed out after %.0f s waiting for %s%s"
+            raise AssertionError("timed out after %.1f s waiting for %s%s"
                                  % (timeout, what, " (last error: %s)" % last if last else ""))
         time.sleep(min(pause, left))
         pause = min(pause * 2, 0.5)
