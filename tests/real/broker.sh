@@ -9,8 +9,9 @@
 # so a message that is always reconsumed reaches %DLQ% after 16 retries in
 # about 20 s.
 #   start   fetches the jars if needed, starts both JVMs in the background
-#   wait    blocks until the broker is registered at the name server and
-#           serves requests (timeout $RECONSUME_BROKER_WAIT s, default 90)
+#   wait    blocks until the broker is registered at the name server, the
+#           name server routes a topic on it and the broker accepts a send
+#           (timeout $RECONSUME_BROKER_WAIT s, default 90; says what was missing)
 #   stop    stops both (TERM, then KILL after 10 s); safe to call twice
 #   status  prints the state; exit 0 if both processes are alive
 #   env     prints NAMESRV=host:port and BROKER=host:port
@@ -145,14 +146,17 @@ do_start() {
     echo "broker.sh: started RocketMQ $ver namesrv=$NAMESRV broker=$BROKER in $base" >&2
 }
 
+# Ready means: both listen, the broker is registered at the name server and
+# answers, the name server routes a topic created on it (rmq_remoting.py's
+# PROBE_TOPIC), and the broker accepts a send to that topic.
 do_wait() {
-    local timeout=${RECONSUME_BROKER_WAIT:-90} t0 now
+    local timeout=${RECONSUME_BROKER_WAIT:-90} t0 now why="ports not open"
     t0=$(date +%s)
     while :; do
         alive namesrv || { tail -20 "$base/logs/namesrv.out" >&2; die "name server died (see $base/logs)"; }
         alive broker  || { tail -20 "$base/logs/broker.out" >&2; die "broker died (see $base/logs)"; }
         if port_open "$NS_PORT" && port_open "$BR_PORT" &&
-           python3 "$REAL_DIR/rmq_remoting.py" ready "$NAMESRV" "$BROKER" >/dev/null 2>&1; then
+           why=$(python3 "$REAL_DIR/rmq_remoting.py" ready "$NAMESRV" "$BROKER" 2>&1); then
             if [[ -f "$base/start.time" ]]; then
                 python3 -c "import sys,time; print('broker.sh: ready after %.1f s' % (time.time()-float(open(sys.argv[1]).read())))" \
                     "$base/start.time" >&2
@@ -160,7 +164,7 @@ do_wait() {
             return 0
         fi
         now=$(date +%s)
-        (( now - t0 < timeout )) || die "not ready after ${timeout}s (see $base/logs)"
+        (( now - t0 < timeout )) || die "not ready after ${timeout}s: ${why:-?} (see $base/logs)"
         sleep 0.3
     done
 }

@@ -8,8 +8,10 @@ header JSON | body. Bodies are fastjson text, which may have unquoted numeric
 keys and object keys; the parsers below handle what is used here.
 
 Command line:
-  rmq_remoting.py ready NAMESRV BROKER      exit 0 when BROKER is registered and answers
+  rmq_remoting.py ready NAMESRV BROKER      exit 0 when BROKER is registered, the name
+                                            server serves its routes and it accepts a send
   rmq_remoting.py cluster NAMESRV           print the cluster info (JSON)
+  rmq_remoting.py route NAMESRV TOPIC       print the topic's route (JSON); exit 1 if none
   rmq_remoting.py count BROKER TOPIC        print the number of messages in TOPIC
   rmq_remoting.py stats BROKER TOPIC        print per-queue min/max offsets (JSON)
   rmq_remoting.py create BROKER TOPIC [Q]   create TOPIC with Q queues (default 4)
@@ -19,12 +21,18 @@ import re
 import socket
 import struct
 import sys
+import time
 
+SEND_MESSAGE = 10
 GET_BROKER_CLUSTER_INFO = 106
+GET_ROUTEINFO_BY_TOPIC = 105
 GET_TOPIC_STATS_INFO = 202
 GET_BROKER_RUNTIME_INFO = 28
 UPDATE_AND_CREATE_TOPIC = 17
 TOPIC_NOT_EXIST = 17
+PERM_READ_WRITE = 6
+# What ready() creates and sends to (1 queue, 1 small message per probe).
+PROBE_TOPIC = "reconsume_probe"
 _opaque = [0]
 
 
@@ -47,14 +55,14 @@ def _recv_exact(sock, n):
     return buf
 
 
-def invoke(addr, code, ext=None, timeout=3.0):
+def invoke(addr, code, ext=None, timeout=3.0, body=b""):
     """Sends one request; returns (response code, remark, body bytes)."""
     _opaque[0] += 1
     header = {"code": code, "flag": 0, "language": "JAVA", "opaque": _opaque[0],
               "serializeTypeCurrentRPC": "JSON", "version": 395,
               "extFields": {k: str(v) for k, v in (ext or {}).items()}}
     h = json.dumps(header).encode()
-    frame = struct.pack(">ii", 4 + len(h), len(h)) + h
+    frame = struct.pack(">ii", 4 + len(h) + len(body), len(h)) + h + body
     with socket.create_connection(_split(addr), timeout=timeout) as s:
         s.sendall(frame)
         total = struct.unpack(">i", _recv_exact(s, 4))[0]
@@ -82,6 +90,41 @@ def broker_addrs(namesrv):
     for b in (info.get("brokerAddrTable") or {}).values():
         out.extend((b.get("brokerAddrs") or {}).values())
     return out
+
+
+def topic_route(namesrv, topic):
+    """The name server's route of TOPIC (brokerDatas, queueDatas), or None."""
+    code, remark, body = invoke(namesrv, GET_ROUTEINFO_BY_TOPIC, {"topic": topic})
+    if code == TOPIC_NOT_EXIST:
+        return None
+    if code != 0:
+        raise RemotingError("route of %s: code %s %s" % (topic, code, remark))
+    return _lenient_json(body.decode())
+
+
+def route_served(namesrv, topic, broker):
+    """True when the name server routes TOPIC to BROKER (host:port) with
+    readable and writable queues: what a producer or consumer asks first."""
+    route = topic_route(namesrv, topic)
+    if not route:
+        return False
+    names = {d.get("brokerName") for d in route.get("brokerDatas") or []
+             if broker in (d.get("brokerAddrs") or {}).values()}
+    return any(q.get("brokerName") in names and q.get("writeQueueNums", 0) > 0
+               and q.get("readQueueNums", 0) > 0 and (q.get("perm", 0) & PERM_READ_WRITE) == PERM_READ_WRITE
+               for q in route.get("queueDatas") or [])
+
+
+def send_probe(broker, topic, body=b"probe"):
+    """Sends one message to TOPIC on BROKER (SEND_MESSAGE); returns its msgId.
+    Raises RemotingError when the broker refuses it (busy, not yet serving)."""
+    code, remark, _ = invoke(broker, SEND_MESSAGE, {
+        "producerGroup": "reconsume_probe", "topic": topic, "defaultTopic": "TBW102",
+        "defaultTopicQueueNums": 4, "queueId": 0, "sysFlag": 0,
+        "bornTimestamp": int(time.time() * 1000), "flag": 0, "properties": "",
+        "reconsumeTimes": 0, "unitMode": "false", "batch": "false"}, body=body)
+    if code != 0:
+        raise RemotingError("send to %s: code %s %s" % (topic, code, remark))
 
 
 def topic_stats(broker, topic):
@@ -117,11 +160,24 @@ def create_topic(broker, topic, queues=4, order=False):
         raise RemotingError("create topic %s: code %s %s" % (topic, code, remark))
 
 
-def ready(namesrv, broker):
+def not_ready(namesrv, broker):
+    """None when BROKER is registered at NAMESRV and answers, a topic created
+    on it is routed by the name server, and it accepts a send to that topic;
+    else what is missing."""
     if broker not in broker_addrs(namesrv):
-        return False
-    code, _, _ = invoke(broker, GET_BROKER_RUNTIME_INFO)
-    return code == 0
+        return "broker %s not registered at name server %s" % (broker, namesrv)
+    code, remark, _ = invoke(broker, GET_BROKER_RUNTIME_INFO)
+    if code != 0:
+        return "broker runtime info: code %s %s" % (code, remark)
+    create_topic(broker, PROBE_TOPIC, 1)
+    if not route_served(namesrv, PROBE_TOPIC, broker):
+        return "name server does not route %s to %s yet" % (PROBE_TOPIC, broker)
+    send_probe(broker, PROBE_TOPIC)
+    return None
+
+
+def ready(namesrv, broker):
+    return not_ready(namesrv, broker) is None
 
 
 def main(argv):
@@ -131,10 +187,17 @@ def main(argv):
     cmd = argv[1]
     try:
         if cmd == "ready":
-            return 0 if ready(argv[2], argv[3]) else 1
+            why = not_ready(argv[2], argv[3])
+            if why:
+                print("rmq_remoting: not ready: %s" % why, file=sys.stderr)
+            return 1 if why else 0
         if cmd == "cluster":
             print(json.dumps(cluster_info(argv[2]), indent=1))
             return 0
+        if cmd == "route":
+            route = topic_route(argv[2], argv[3])
+            print(json.dumps(route, indent=1))
+            return 0 if route else 1
         if cmd == "count":
             print(topic_count(argv[2], argv[3]))
             return 0

@@ -23,8 +23,14 @@ Environment:
 
 The session fixture fetches what is missing (Maven Central, PyPI), builds
 build/real/producer and build/real/smoke_consumer, starts a name server and a
-broker on free loopback ports in a temporary folder, waits until they serve,
-and always stops them at the end (also when a test fails or is interrupted).
+broker on free loopback ports in a temporary folder, waits until they serve
+(the broker registered, a topic's route served by the name server, a send
+accepted: broker.sh wait), and always stops them at the end (also when a
+test fails or is interrupted).
+
+Nothing waits a fixed time: create_topic/prepare return once the name server
+serves the new routes, and send retries a failed send until its deadline;
+each says what it waited for when it gives up.
 """
 import itertools
 import os
@@ -211,8 +217,16 @@ class RealStack:
                                    next(self._seq), random.getrandbits(16))
 
     # -- broker side ---------------------------------------------------------
-    def create_topic(self, topic, queues=4):
+    def create_topic(self, topic, queues=4, timeout=30.0):
+        """Creates TOPIC on the broker and returns once the name server serves
+        its route (what a client asks first); AssertionError after TIMEOUT s."""
         rmq_remoting.create_topic(self.broker, topic, queues)
+        self.wait_route(topic, timeout)
+
+    def wait_route(self, topic, timeout=30.0):
+        poll_until(lambda: rmq_remoting.route_served(self.namesrv, topic, self.broker),
+                   "the name server %s to route %s to the broker %s" % (self.namesrv, topic, self.broker),
+                   timeout)
 
     def prepare(self, topic, group, queues=4):
         """Creates TOPIC and %RETRY%GROUP so that a consumer started next knows
@@ -274,9 +288,12 @@ class RealStack:
             env.update(extra)
         return env
 
-    def send(self, topic, messages, orderly=False, queue=0, group=None):
+    def send(self, topic, messages, orderly=False, queue=0, group=None, deadline=30.0):
         """Sends MESSAGES (tuples (tags, keys, body) or plain bodies) with
-        build/real/producer. Returns [(msgId, keys)] in order."""
+        build/real/producer, in order, each tried again on a failed send until
+        DEADLINE s after its first attempt. Returns [(msgId, keys)] in order;
+        AssertionError (with the producer's and the client's last lines) when
+        one could not be sent."""
         lines = []
         for m in messages:
             if isinstance(m, str):
@@ -287,13 +304,14 @@ class RealStack:
                     raise ValueError("tab or newline in message field: %r" % (part,))
             lines.append("%s\t%s\t%s\n" % (tags, keys, body))
         argv = [str(self.producer_bin), "--namesrv", self.namesrv, "--topic", topic,
-                "--group", group or self.unique("P")]
+                "--group", group or self.unique("P"), "--deadline-ms", str(int(deadline * 1000))]
         if orderly:
             argv += ["--orderly", "--queue", str(queue)]
         r = subprocess.run(argv, input="".join(lines), env=self.client_env(), capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=60 + deadline + len(messages))
         if r.returncode != 0:
-            raise AssertionError("producer failed (%d):\n%s%s" % (r.returncode, r.stdout, r.stderr))
+            raise AssertionError("producer failed (%d):\n%s%s%s" % (r.returncode, r.stdout, r.stderr,
+                                                                   self._client_log_tail(r.stderr)))
         out = []
         for line in r.stdout.splitlines():
             f = line.split("\t")
@@ -301,6 +319,18 @@ class RealStack:
                 out.append((f[1], f[2]))
         assert len(out) == len(messages), r.stdout + r.stderr
         return out
+
+    def _client_log_tail(self, producer_err, n=15):
+        """The last lines of the client's own log of the producer named in
+        PRODUCER_ERR ("pid N"), which say why a send failed."""
+        m = re.search(r"pid (\d+)\)", producer_err)
+        if not m:
+            return ""
+        out = []
+        for p in sorted((self.home / "logs").rglob(m.group(1) + "_*")):
+            tail = p.read_text(errors="replace").splitlines()[-n:]
+            out.append("--- %s (last %d lines)\n%s\n" % (p, len(tail), "\n".join(tail)))
+        return "".join(out)
 
     def run_consumer(self, argv, env=None, cwd=None):
         """Starts a consumer program with client_env() plus ENV; returns a
@@ -320,6 +350,26 @@ class RealStack:
     def stop_consumers(self):
         for c in self._consumers:
             c.stop()
+
+
+def poll_until(pred, what, timeout):
+    """Polls PRED (every 0.1-0.5 s) until it is true; AssertionError naming
+    WHAT and the last error PRED raised once TIMEOUT s have passed."""
+    deadline = time.monotonic() + timeout
+    pause, last = 0.1, None
+    while True:
+        try:
+            if pred():
+                return
+            last = None
+        except (OSError, rmq_remoting.RemotingError) as e:
+            last = e
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError("timed out after %.1f s waiting for %s%s"
+                                 % (timeout, what, " (last error: %s)" % last if last else ""))
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.5)
 
 
 def _run(argv, **kw):
