@@ -14,6 +14,9 @@
  *                                           then per-call ns and heap/RSS
  *   percall check [--calls N]               no allocation, lock or system call
  *                                           per success-path call (exit 1 if any)
+ *   percall mtfail [--trials T] [--calls N] [--threads-list 1,2,16]
+ *                                           row dN: the failure path (d) from N
+ *                                           threads at once, whole-process throughput
  *
  * Rows (the letters of issue 6):
  *   a   direct call of the callback (through a function pointer)
@@ -24,6 +27,13 @@
  *   e   the shim, C++ exception escaping the callback (caught, reconsume later)
  *   e0  the exception floor: the throwing callback called in try/catch, no shim
  *   b2, c2  b and c with two threads delivering at once (ns per call per thread)
+ *   dN  (mode mtfail) d from N threads at once, each cycling over its own 1024
+ *       ids (below the cap, reset between trials); the figure is the whole
+ *       process's: wall time from the common start to the last thread's end,
+ *       divided by all threads' calls together. Not pinned. The callback is
+ *       percall's own (cb_later_mt), which writes nothing shared, so that what
+ *       is shared between the threads is the shim's (and the fake client's
+ *       accessor counter, the same for every build).
  *   f   only in build/bench/percall_static (the shim's objects linked into the
  *       driver, -DBENCH_STATIC_SHIM): the shim's own handler, rc_dispatch,
  *       reached from a static C thunk instead of a libffi closure; the
@@ -47,6 +57,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,8 +77,8 @@
 
 typedef int (*deliver_fn)(CPushConsumer *, CMessageExt *);
 
-static CPushConsumer *cons_ok, *cons_later, *cons_throw;
-static deliver_fn fn_direct, fn_ffi, fn_ok, fn_later, fn_throw;
+static CPushConsumer *cons_ok, *cons_later, *cons_throw, *cons_mt;
+static deliver_fn fn_direct, fn_ffi, fn_ok, fn_later, fn_throw, fn_mt;
 static CMessageExt msg_one; /* the success rows' message */
 static CMessageExt *ring;   /* RING messages with distinct ids */
 
@@ -169,6 +180,22 @@ static CPushConsumer *consumer(const char *group, deliver_fn cb, deliver_fn *wra
 
 static int shim_loaded;
 
+/* Row dN's callback: reconsume later while mt_status is 1; it reads one
+ * read-mostly word on a line of its own and writes only its thread's. */
+static struct {
+    _Alignas(64) volatile int v;
+    char pad[60];
+} mt_status = {1, {0}};
+static __thread volatile unsigned long mt_sink;
+
+static int cb_later_mt(CPushConsumer *c, CMessageExt *m)
+{
+    (void)c;
+    (void)m;
+    mt_sink = mt_sink + 1;
+    return mt_status.v;
+}
+
 static void setup(void)
 {
     fn_direct = bench_cb_ok;
@@ -176,13 +203,15 @@ static void setup(void)
     cons_ok = consumer("bench_ok", bench_cb_ok, &fn_ok);
     cons_later = consumer("bench_later", bench_cb_later, &fn_later);
     cons_throw = consumer("bench_throw", bench_cb_throw, &fn_throw);
+    cons_mt = consumer("bench_later_mt", cb_later_mt, &fn_mt);
 #ifdef BENCH_STATIC_SHIM
     CPushConsumer *ct = CreatePushConsumer("bench_thunk");
     if (!ct || !(thunk_reg = rc_registry_wrap(ct, bench_cb_ok, false)))
         die("rc_registry_wrap failed");
     fn_thunk = thunk_ok;
 #endif
-    shim_loaded = fn_ok != bench_cb_ok && fn_later != bench_cb_later && fn_throw != bench_cb_throw;
+    shim_loaded = fn_ok != bench_cb_ok && fn_later != bench_cb_later && fn_throw != bench_cb_throw &&
+                  fn_mt != cb_later_mt;
     fill_msg(&msg_one, 0xC0FFEE);
     ring = calloc(RING, sizeof *ring);
     if (!ring)
@@ -328,6 +357,115 @@ static double trial_mt(deliver_fn fn, long calls)
         pthread_join(t[i], NULL);
     pthread_barrier_destroy(&bar);
     return (a[0].ns + a[1].ns) / 2;
+}
+
+/* ---- the failure path from N threads at once (rows dN) ------------------------ */
+
+#define MT_MAX 64
+
+static CMessageExt *mt_rings; /* MT_MAX rings of RING messages, disjoint ids */
+
+struct mtf_arg {
+    CMessageExt *ring;
+    long calls;
+    pthread_barrier_t *bar;
+    double end;
+};
+
+static void *mtf_body(void *p)
+{
+    struct mtf_arg *a = p;
+    unsigned long acc = 0;
+    pthread_barrier_wait(a->bar);
+    for (long i = 0; i < a->calls; i++)
+        acc += (unsigned)fn_mt(cons_mt, &a->ring[i & (RING - 1)]);
+    a->end = now_ns();
+    bench_sink += acc;
+    return NULL;
+}
+
+static long csw_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* One trial: whole-process ns per call with n threads; *csw gets the context
+ * switches of the trial (lock waits show there). */
+static double trial_mtfail(int n, long calls, long *csw)
+{
+    pthread_barrier_t bar;
+    struct mtf_arg a[MT_MAX];
+    pthread_t th[MT_MAX];
+    long per = calls / n;
+    pthread_barrier_init(&bar, NULL, (unsigned)n + 1);
+    for (int i = 0; i < n; i++) {
+        a[i] = (struct mtf_arg){mt_rings + (size_t)i * RING, per, &bar, 0};
+        if (pthread_create(&th[i], NULL, mtf_body, &a[i]) != 0)
+            die("pthread_create failed");
+    }
+    long c0 = csw_now();
+    pthread_barrier_wait(&bar);
+    double t0 = now_ns(), end = t0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        if (a[i].end > end)
+            end = a[i].end;
+    }
+    *csw = csw_now() - c0;
+    pthread_barrier_destroy(&bar);
+    /* every ring message succeeds once: the shim forgets them */
+    mt_status.v = 0;
+    for (int i = 0; i < n; i++)
+        for (unsigned k = 0; k < RING; k++)
+            (void)fn_mt(cons_mt, &mt_rings[(size_t)i * RING + k]);
+    mt_status.v = 1;
+    return (end - t0) / (double)(per * n);
+}
+
+static int mode_mtfail(int trials, long calls, const char *list)
+{
+    int ns[16], k = 0;
+    for (const char *p = list; *p && k < 16;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > MT_MAX)
+            die("bad --threads-list");
+        ns[k++] = (int)v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (!shim_loaded)
+        die("the shim is not preloaded");
+    if (trials > 1000)
+        trials = 1000;
+    /* below the cap: at most ~900 failures per ring message per trial */
+    if (calls > (long)RING * 900)
+        calls = (long)RING * 900;
+    mt_rings = calloc((size_t)MT_MAX * RING, sizeof *mt_rings);
+    if (!mt_rings)
+        die("out of memory");
+    for (size_t i = 0; i < (size_t)MT_MAX * RING; i++)
+        fill_msg(&mt_rings[i], 2000000000ull + i);
+    static double v[16][1000];
+    static long sw[16][1000];
+    for (int j = 0; j < k; j++) /* warm-up */
+        trial_mtfail(ns[j], calls / 10 + ns[j], &sw[j][0]);
+    for (int t = 0; t < trials; t++)
+        for (int j = 0; j < k; j++) { /* rotated, as in mode time */
+            int r = (j + t) % k;
+            v[r][t] = trial_mtfail(ns[r], calls, &sw[r][t]);
+        }
+    printf("trials\t%d\n", trials);
+    for (int j = 0; j < k; j++) {
+        double csw = 0;
+        for (int t = 0; t < trials; t++)
+            csw += (double)sw[j][t];
+        double mn = minimum(v[j], trials), md = median(v[j], trials);
+        printf("mtfail\t%d\t%ld\t%.3f\t%.3f\t%.2f\n", ns[j], calls / ns[j] * ns[j], md, mn,
+               csw / trials * 1000.0 / (double)calls);
+    }
+    return 0;
 }
 
 /* ---- modes ------------------------------------------------------------------- */
@@ -655,9 +793,10 @@ static int mode_check(long calls)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: percall time|callgrind ROW|scale|check [--trials T] [--calls N] [--fill M] [--threads]");
+        die("usage: percall time|callgrind ROW|scale|check|mtfail [--trials T] [--calls N] [--fill M] "
+            "[--threads] [--threads-list 1,2,16]");
     const char *mode = argv[1];
-    const char *rowarg = NULL;
+    const char *rowarg = NULL, *tlist = "1,2,16";
     int trials = 15, threads = 0;
     long calls = 1000000, fill = 1000;
     for (int i = 2; i < argc; i++) {
@@ -677,6 +816,8 @@ int main(int argc, char **argv)
             calls = atol(argv[++i]);
         else if (!strcmp(argv[i], "--fill"))
             fill = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--threads-list"))
+            tlist = argv[++i];
         else
             die("unknown option");
     }
@@ -696,6 +837,8 @@ int main(int argc, char **argv)
         return mode_scale(fill, calls);
     if (!strcmp(mode, "check"))
         return mode_check(calls);
+    if (!strcmp(mode, "mtfail"))
+        return mode_mtfail(trials, calls, tlist);
     die("unknown mode");
     return 2;
 }
