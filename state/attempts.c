@@ -5,8 +5,14 @@
  * folded multiply). The hash picks the shard (top bits), the filter slot in
  * that shard (bits 32..47) and uthash's bucket (low 32 bits, through the
  * _BYHASHVALUE forms, so uthash never hashes). A shard keeps its entries on
- * two intrusive LRU lists of its own, ordinary and pinned, least recently
- * touched first; a touch moves the entry to the tail (no delete and re-add).
+ * two intrusive lists of its own, ordinary and pinned, in the order of a
+ * CLOCK (second-chance) approximation of LRU: a touch only sets the entry's
+ * referenced bit (no list write, so a failure touches no line but its lock's
+ * and its entry's, which matters when threads on other cores fail other
+ * messages of the same shard); eviction takes the first entry of the list
+ * whose bit is clear, giving each one it passes with the bit set a second
+ * chance at the tail (bit cleared). New entries come in with the bit clear:
+ * a flood of ids that fail once goes before entries that keep failing.
  *
  * Keys are compared in full: HASH_KEYCMP is this file's key_differs, which
  * compares a stored key (owner pointer bytes, then the id) with a struct
@@ -53,8 +59,9 @@ struct link {
 struct entry {
     struct link lru;
     UT_hash_handle hh;
-    uint32_t failures : 31;
+    uint32_t failures : 30;
     uint32_t pinned : 1;
+    uint32_t referenced : 1; /* touched since the clock last passed it */
     uint16_t slot; /* its counter in the shard's filter */
     char key[];    /* owner pointer bytes, then the id (no NUL) */
 };
@@ -269,7 +276,13 @@ static void unlink_entry(struct rc_attempts *t, struct shard *s, struct entry *e
 
 static void evict(struct rc_attempts *t, struct shard *s, int list, unsigned *what)
 {
-    unlink_entry(t, s, list_first(&s->lru[list]));
+    struct entry *e;
+    while ((e = list_first(&s->lru[list]))->referenced) { /* a second chance */
+        e->referenced = 0;
+        list_unlink(&e->lru);
+        list_push_tail(&s->lru[list], &e->lru);
+    }
+    unlink_entry(t, s, e);
     atomic_fetch_add_explicit(&s->evictions, 1, memory_order_relaxed);
     *what |= RC_BUMP_EVICTED;
     if (list) {
@@ -314,6 +327,7 @@ static struct entry *insert(struct rc_attempts *t, const struct where *w, bool p
     memcpy(e->key + sizeof w->p.owner, w->p.id, w->p.len);
     e->failures = 0;
     e->pinned = pinned;
+    e->referenced = 0;
     e->slot = (uint16_t)(w->slot - s->filter);
     HASH_ADD_KEYPTR_BYHASHVALUE(hh, s->head, e->key, keylen, bucket_hash(w->h), e);
     if (!e->hh.tbl) { /* uthash ran out of memory: not added */
@@ -352,19 +366,20 @@ int rc_attempts_bump_ex(struct rc_attempts *t, const void *owner, const char *id
     pthread_mutex_lock(&s->lock);
     struct entry *e = find(&w);
     if (e) {
-        list_unlink(&e->lru);
-        if (pinned && !e->pinned) {
+        if (pinned && !e->pinned) { /* to the pinned list */
+            list_unlink(&e->lru);
             e->pinned = 1;
             s->pinned++;
             s->pinned_bytes += len;
+            list_push_tail(&s->lru[1], &e->lru);
         }
-        list_push_tail(&s->lru[e->pinned], &e->lru);
+        e->referenced = 1;
     } else if (!(e = insert(t, &w, pinned, &did))) {
         atomic_fetch_add_explicit(&s->refused, 1, memory_order_relaxed);
         did |= RC_BUMP_REFUSED;
     }
     if (e) {
-        if (e->failures < 0x7fffffffu)
+        if (e->failures < 0x3fffffffu)
             e->failures++;
         n = (int)e->failures;
     }

@@ -8,13 +8,17 @@
  * id, hashed and compared over every byte, up to RC_ATTEMPTS_ID_MAX bytes; a
  * longer id is not tracked at all (see rc_attempts_bump_ex).
  *
- * Bounded: at most RECONSUME_TRACK_MAX ordinary entries. At the bound the
- * entry touched longest ago is evicted: a message forgotten that way only gets
- * its count restarted (more attempts, never fewer), which is harmless where
- * the client keeps a count of its own. Where the shim's count is the ONLY
- * count (orderly consumers on the 1.2.x client, whose reconsume times stay 0)
- * an eviction would let the message fail for ever, so the caller marks such an
- * entry PINNED, and the LRU never evicts a pinned entry for an ordinary one.
+ * Bounded: at most RECONSUME_TRACK_MAX ordinary entries. At the bound an
+ * entry not touched for long is evicted (CLOCK, a second-chance approximation
+ * of least-recently-used: an entry failed again since the clock last passed
+ * it is kept, and one that failed only once goes first, so a flood of one-off
+ * failures evicts itself before the messages that keep failing). A message
+ * forgotten that way only gets its count restarted (more attempts, never
+ * fewer), which is harmless where the client keeps a count of its own.
+ * Where the shim's count is the ONLY count (orderly consumers on the 1.2.x
+ * client, whose reconsume times stay 0) an eviction would let the message
+ * fail for ever, so the caller marks such an entry PINNED, and a pinned
+ * entry is never evicted for an ordinary one.
  *
  * What bounds the pinned entries: in orderly mode a queue is blocked by its
  * failing head, so at most one message per queue is failing at a time, and
@@ -25,26 +29,29 @@
  * pinned leave; past that a new ordinary failure is not tracked, and its
  * client's own count still caps it). Past TRACK_MAX, pinned entries may grow
  * the table up to max(TRACK_MAX, RC_ATTEMPTS_PIN_FLOOR) entries; only beyond
- * that is the least recently touched pinned entry evicted (a live head is
- * touched on every retry, so a stale one goes first), counted apart.
+ * that is a pinned entry evicted, by the same clock (a live head is touched
+ * on every retry, so a stale one goes first), counted apart, and
+ * flagged to the caller (RC_BUMP_EVICTED_PINNED).
  *
  * Memory: about 130 B per tracked message for real msgIds (32 or 40
  * characters): the entry and key in one 128 B malloc chunk, plus bucket
  * shares. Id bytes are budgeted too: a shard holds at most RC_ATTEMPTS_ID_BUDGET
  * id bytes per entry of its bound on average (at least RC_ATTEMPTS_ID_FLOOR),
  * so hostile long ids cost at most about 400 B x the entry bound (plus 16 KiB
- * per shard), whatever their length. Plus 256 KiB of filter and about 200 B per shard, fixed.
+ * per shard), whatever their length. Fixed: 256 KiB of filter, and about
+ * 1 KiB per shard in use (its lock and uthash's table and first buckets).
  *
  * Thread-safe and sharded: the table is split into up to 64 shards by the
  * key's hash (computed once per call, outside any lock), each with its own
- * lock, hash table, LRU lists, bound and filter. TRACK_MAX is split across
+ * lock, hash table, eviction lists, bound and filter. TRACK_MAX is split across
  * the shards (shard i gets TRACK_MAX/n, the remainder spread one each over
  * the first shards); n is the largest power of two <= 64 that leaves each
  * shard at least 256 entries (so 1 shard below TRACK_MAX=512, 64 at the
- * default 65536: 1024 each). Eviction is least-recently-used within a shard,
- * which is close to the global LRU when shards hold hundreds of entries;
- * the first eviction can come when one shard is full while the whole table
- * is a few per cent short of TRACK_MAX.
+ * default 65536: 1024 each). Eviction works within a shard, which is close
+ * to a global order when shards hold hundreds of entries; the first eviction
+ * can come when one shard is full while the whole table is a few per cent
+ * short of TRACK_MAX. The same split applies to the pinned bound and to the
+ * id-byte budget.
  *
  * Lock-free: rc_attempts_size, and rc_attempts_maybe (the count of entries,
  * then a counting filter per shard), so that a success while other messages
