@@ -120,14 +120,14 @@ class Bench:
         a = self.a
         res = {}
         log("threads: failure path from %s threads, %d trials x %d calls, not pinned" % (a.mt_threads, a.trials,
-                                                                                      a.calls))
-        pat = r"^(mtfail|mttable)\t(\d+)\t(\d+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)$"
+                                                                                      a.mt_calls))
+        pat = r"^(mtspin|mtfail|mttable)\t(\d+)\t(\d+)\t([\d.]+)\t([\d.]+)\t([\d.]+)\t([\d.]+)$"
         for prog, env, kind in (("percall", self.shim_env(), "mtfail"),
                                 ("percall_static", self.shim_env(preload=False), "mttable")):
-            out = self.run([os.path.join(self.bb, prog), "mtfail", "--trials", str(a.trials), "--calls", str(a.calls),
-                            "--threads-list", a.mt_threads], env).stdout
+            out = self.run([os.path.join(self.bb, prog), "mtfail", "--trials", str(a.trials), "--calls",
+                            str(a.mt_calls), "--threads-list", a.mt_threads], env).stdout
             for m in re.finditer(pat, out, re.M):
-                if m[1] == kind:
+                if m[1] == kind or (m[1] == "mtspin" and kind == "mtfail"):
                     res[(kind, int(m[2]))] = {"calls": int(m[3]), "median": float(m[4]), "min": float(m[5]),
                                               "csw": float(m[6]), "cpu": float(m[7])}
         return res
@@ -266,11 +266,12 @@ def threads_table(L, mt, a):
     L.append("Failure path from N threads at once (rows dN: the shim, as row d, the same 1024 failing ids split "
              "between the threads; rows tN: the attempt table alone, `rc_attempts_bump`; not pinned; median of "
              "%d trials; ns per call = wall time of the whole process / all threads' calls; CPU ns = the "
-             "threads' CPU time per call):\n" % a.trials)
+             "threads' CPU time per call; rows sN: share-nothing work, the parallelism this machine gave the "
+             "process in this run, the ceiling for the others):\n" % a.trials)
     L.append("| row | threads | calls/trial | median ns per call (process) | min ns | throughput x 1 thread | "
              "CPU ns per call | context switches per 1000 calls |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for kind, tag in (("mtfail", "d"), ("mttable", "t")):
+    for kind, tag in (("mtspin", "s"), ("mtfail", "d"), ("mttable", "t")):
         one = mt.get((kind, 1))
         for (k, n), x in sorted(mt.items()):
             if k != kind:
@@ -404,8 +405,12 @@ def table(mc, rows, scale, chk, e2e, a, mt=None):
                                                   "met" if ct["ir"] / c["ir"] <= 2 else "NOT met"))
     if mt and ("mtfail", 1) in mt and ("mtfail", 16) in mt:
         x = mt[("mtfail", 1)]["median"] / mt[("mtfail", 16)]["median"]
-        L.append("- failure path: throughput with 16 threads >= 1.5 x one thread's (%s cores): %.2f x -> %s" % (
-            mc["nproc"], x, "met" if x >= 1.5 else "NOT met"))
+        sp = mt[("mtspin", 1)]["median"] / mt[("mtspin", 16)]["median"] if ("mtspin", 16) in mt else None
+        L.append("- failure path: throughput with 16 threads >= 1.5 x one thread's (%s cores): %.2f x -> %s "
+                 "(share-nothing work got %s x in the same run%s)" % (
+                     mc["nproc"], x, "met" if x >= 1.5 else "NOT met", fmt(sp, 2),
+                     "" if sp is None or sp >= 1.5 else ": the machine did not give the process the cores to "
+                     "judge the target; compare %.2f x with that ceiling" % x))
     L.append("- shim tables bounded by configuration: see section 3 (heap growth stops at TRACK_MAX entries)")
     return "\n".join(L) + "\n"
 
@@ -419,6 +424,8 @@ def main():
     ap.add_argument("--cpu", type=int, default=1, help="cpu to pin the single-thread runs to (-1: none)")
     ap.add_argument("--scale", default="1000,100000,1000000")
     ap.add_argument("--mt-threads", default="1,2,16", help="thread counts of the failure-path rows dN, tN")
+    ap.add_argument("--mt-calls", type=int, default=921600,
+                    help="calls per trial of rows dN, tN, all threads together (at most 921600: below the cap)")
     ap.add_argument("--e2e", choices=("auto", "real", "double", "none"), default="auto")
     ap.add_argument("--e2e-messages", type=int, default=50000)
     ap.add_argument("--e2e-runs", type=int, default=7)

@@ -36,6 +36,9 @@
  *       percall's own (cb_later_mt), which writes nothing shared, so that what
  *       is shared between the threads is the shim's (and the fake client's
  *       accessor counter, the same for every build).
+ *   sN  (mode mtfail) share-nothing work from N threads (a thread-local loop
+ *       of about the cost of d per "call"): the parallelism the machine gives
+ *       the process in this run, the ceiling for dN and tN
  *   tN  (mode mtfail, only in build/bench/percall_static) the attempt table
  *       alone from N threads: rc_attempts_bump of the thread's share of the 1024
  *       ids on a table of the default bound (65536), the same loop without the closure,
@@ -404,7 +407,7 @@ struct mtf_arg {
     long len; /* messages in this thread's share */
     long calls;
     pthread_barrier_t *bar;
-    double end, cpu;
+    double start, end, cpu;
 };
 
 static double thread_cpu_ns(void)
@@ -417,13 +420,20 @@ static double thread_cpu_ns(void)
 #ifdef BENCH_STATIC_SHIM
 static struct rc_attempts *mt_table; /* rows tN: the table alone */
 #endif
+static int mt_spin; /* rows sN: share-nothing work, what the machine gives N threads now */
 
 static void *mtf_body(void *p)
 {
     struct mtf_arg *a = p;
     unsigned long acc = 0;
     pthread_barrier_wait(a->bar);
+    a->start = now_ns();
     double c0 = thread_cpu_ns();
+    if (mt_spin) {
+        for (long i = 0; i < a->calls; i++)
+            for (int k = 0; k < 32; k++)
+                mt_sink = mt_sink + (unsigned)k;
+    } else
 #ifdef BENCH_STATIC_SHIM
     if (mt_table) {
         for (long i = 0, j = 0; i < a->calls; i++, j = j + 1 == a->len ? 0 : j + 1)
@@ -459,16 +469,20 @@ static double trial_mtfail(int n, long calls, long *csw, double *cpu)
     long per = calls / n;
     pthread_barrier_init(&bar, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++) {
-        a[i] = (struct mtf_arg){mt_rings + (size_t)i * RING / (size_t)n, RING / n, per, &bar, 0, 0};
+        a[i] = (struct mtf_arg){mt_rings + (size_t)i * RING / (size_t)n, RING / n, per, &bar, 0, 0, 0};
         if (pthread_create(&th[i], NULL, mtf_body, &a[i]) != 0)
             die("pthread_create failed");
     }
     long c0 = csw_now();
     pthread_barrier_wait(&bar);
-    double t0 = now_ns(), end = t0;
+    /* from the first thread's start to the last one's end (this thread may
+     * not run again until they are done) */
+    double t0 = 0, end = 0;
     *cpu = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);
+        if (i == 0 || a[i].start < t0)
+            t0 = a[i].start;
         if (a[i].end > end)
             end = a[i].end;
         *cpu += a[i].cpu;
@@ -514,10 +528,12 @@ static int mode_mtfail(int trials, long calls, const char *list)
         fill_msg(&mt_rings[i], 2000000000ull + i);
     static double v[16][1000], cpu[16][1000];
     static long sw[16][1000];
-    /* rows dN through the shim's closure when it is loaded; rows tN (the
+    /* rows sN (share-nothing work: the parallelism the machine gives this
+     * process now), dN through the shim's closure when it is loaded, tN (the
      * table alone) in the static build */
-    for (int pass = 0; pass < 2; pass++) {
-        const char *tag = pass == 0 ? "mtfail" : "mttable";
+    for (int pass = -1; pass < 2; pass++) {
+        const char *tag = pass < 0 ? "mtspin" : pass == 0 ? "mtfail" : "mttable";
+        mt_spin = pass < 0;
         if (pass == 0 && !shim_loaded)
             continue;
 #ifdef BENCH_STATIC_SHIM
