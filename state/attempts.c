@@ -308,6 +308,8 @@ static bool make_room(struct rc_attempts *t, struct shard *s, size_t len, bool p
         evict(t, s, 0, what);
     if (s->n + 1 <= s->cap && s->bytes + len <= s->bytes_cap)
         return true;
+    if (!pinned) /* not reached: the first test keeps the room an ordinary one needs */
+        return false;
     /* only pinned entries are left, and this one is pinned */
     while ((s->n + 1 > s->pin_cap || s->bytes + len > s->pin_bytes_cap) && !list_empty(&s->lru[1]))
         evict(t, s, 1, what);
