@@ -128,7 +128,7 @@ class Bench:
                             str(a.mt_calls), "--threads-list", a.mt_threads], env).stdout
             for m in re.finditer(pat, out, re.M):
                 if m[1] == kind or (m[1] == "mtspin" and kind == "mtfail"):
-                    res[(kind, int(m[2]))] = {"calls": int(m[3]), "median": float(m[4]), "min": float(m[5]),
+                    res[(m[1], int(m[2]))] = {"calls": int(m[3]), "median": float(m[4]), "min": float(m[5]),
                                               "csw": float(m[6]), "cpu": float(m[7])}
         return res
 

@@ -70,7 +70,7 @@ struct entry {
 
 struct shard {
     pthread_mutex_t lock;
-    struct entry *head;  /* uthash */
+    struct entry *head;  /* uthash: always the sentinel below */
     struct link lru[2];  /* sentinels: [0] ordinary, [1] pinned */
     size_t n, pinned;    /* entries, of which pinned */
     size_t bytes, pinned_bytes; /* id bytes held, of which by pinned */
@@ -78,6 +78,12 @@ struct shard {
     size_t bytes_cap, pin_bytes_cap;
     _Atomic uint32_t *filter;   /* this shard's slots of rc_attempts.filter */
     atomic_ulong evictions, pinned_evictions, refused;
+    /* uthash's head element, added first and never removed: a lookup reads
+     * the table through the head (head->hh.tbl), and a real entry there would
+     * put a line that its message's failures write under every lookup of the
+     * shard; the table is also never freed and made again as the shard
+     * empties and fills. Key length 0: no probe (>= 8 bytes) ever matches. */
+    struct entry *sentinel;
 } __attribute__((aligned(64)));
 
 struct rc_attempts {
@@ -225,6 +231,16 @@ struct rc_attempts *rc_attempts_new(size_t max)
         s->bytes_cap = at_least(s->cap * RC_ATTEMPTS_ID_BUDGET, RC_ATTEMPTS_ID_FLOOR);
         s->pin_bytes_cap = at_least(s->pin_cap * RC_ATTEMPTS_ID_BUDGET, RC_ATTEMPTS_ID_FLOOR);
         s->filter = t->filter + (size_t)i * (FILTER_SLOTS / n);
+        s->sentinel = calloc(1, ENTRY_SIZE(0));
+        if (s->sentinel)
+            HASH_ADD_KEYPTR_BYHASHVALUE(hh, s->head, s->sentinel->key, 0, 0u, s->sentinel);
+        if (!s->sentinel || !s->sentinel->hh.tbl) {
+            free(s->sentinel);
+            s->sentinel = NULL;
+            t->shard_mask = i; /* rc_attempts_free tears down shards 0..i */
+            rc_attempts_free(t);
+            return NULL;
+        }
     }
     return t;
 }
@@ -236,6 +252,7 @@ void rc_attempts_free(struct rc_attempts *t)
     for (unsigned i = 0; i <= t->shard_mask; i++) {
         struct shard *s = &t->shards[i];
         HASH_CLEAR(hh, s->head); /* the buckets; the entries are on the lists */
+        free(s->sentinel);
         for (int k = 0; k < 2; k++)
             while (!list_empty(&s->lru[k])) {
                 struct entry *e = list_first(&s->lru[k]);
