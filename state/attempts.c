@@ -204,9 +204,10 @@ struct rc_attempts *rc_attempts_new(size_t max)
     unsigned n = 1;
     while (n * 2 <= SHARDS_MAX && max / (n * 2) >= SHARD_MIN_ENTRIES)
         n *= 2;
-    struct rc_attempts *t = calloc(1, sizeof *t);
+    struct rc_attempts *t = aligned_alloc(64, sizeof *t); /* size's line of its own */
     if (!t)
         return NULL;
+    memset(t, 0, sizeof *t);
     t->shards = aligned_alloc(64, n * sizeof *t->shards);
     t->filter = calloc(FILTER_SLOTS, sizeof *t->filter);
     if (!t->shards || !t->filter) {
