@@ -14,6 +14,9 @@
  *                                           then per-call ns and heap/RSS
  *   percall check [--calls N]               no allocation, lock or system call
  *                                           per success-path call (exit 1 if any)
+ *   percall mtfail [--trials T] [--calls N] [--threads-list 1,2,16]
+ *                                           row dN: the failure path (d) from N
+ *                                           threads at once, whole-process throughput
  *
  * Rows (the letters of issue 6):
  *   a   direct call of the callback (through a function pointer)
@@ -24,6 +27,25 @@
  *   e   the shim, C++ exception escaping the callback (caught, reconsume later)
  *   e0  the exception floor: the throwing callback called in try/catch, no shim
  *   b2, c2  b and c with two threads delivering at once (ns per call per thread)
+ *   dN  (mode mtfail) d from N threads at once: the same 1024 failing ids as
+ *       d, split evenly, each thread cycling over its 1024/N (below the cap,
+ *       reset between trials), so that the working set does not grow with N
+ *       and only the sharing between threads changes; the figure is the whole
+ *       process's: wall time from the common start to the last thread's end,
+ *       divided by all threads' calls together. Not pinned. The callback is
+ *       percall's own (cb_later_mt), which writes nothing shared, so that what
+ *       is shared between the threads is the shim's (and the fake client's
+ *       accessor counter, the same for every build).
+ *   sN  (mode mtfail) share-nothing work from N threads (a thread-local loop
+ *       of about the cost of d per "call"): the parallelism the machine gives
+ *       the process in this run, the ceiling for dN and tN
+ *   tN  (mode mtfail, only in build/bench/percall_static) the attempt table
+ *       alone from N threads: rc_attempts_bump of the thread's share of the 1024
+ *       ids on a table of the default bound (65536), the same loop without the closure,
+ *       the hooks or the statistics
+ *   ct  c while another message is tracked (ring[0] failed once): the success
+ *       of an untracked message must make sure it is not tracked (issue 16:
+ *       at most 2 x c)
  *   f   only in build/bench/percall_static (the shim's objects linked into the
  *       driver, -DBENCH_STATIC_SHIM): the shim's own handler, rc_dispatch,
  *       reached from a static C thunk instead of a libffi closure; the
@@ -47,6 +69,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,14 +83,15 @@
 #ifdef BENCH_STATIC_SHIM
 #include "hooks/closure.h"
 #include "hooks/registry.h"
+#include "state/attempts.h"
 #endif
 
 #define RING 1024 /* distinct messages the failure rows cycle over */
 
 typedef int (*deliver_fn)(CPushConsumer *, CMessageExt *);
 
-static CPushConsumer *cons_ok, *cons_later, *cons_throw;
-static deliver_fn fn_direct, fn_ffi, fn_ok, fn_later, fn_throw;
+static CPushConsumer *cons_ok, *cons_later, *cons_throw, *cons_mt;
+static deliver_fn fn_direct, fn_ffi, fn_ok, fn_later, fn_throw, fn_mt;
 static CMessageExt msg_one; /* the success rows' message */
 static CMessageExt *ring;   /* RING messages with distinct ids */
 
@@ -169,6 +193,22 @@ static CPushConsumer *consumer(const char *group, deliver_fn cb, deliver_fn *wra
 
 static int shim_loaded;
 
+/* Row dN's callback: reconsume later while mt_status is 1; it reads one
+ * read-mostly word on a line of its own and writes only its thread's. */
+static struct {
+    _Alignas(64) volatile int v;
+    char pad[60];
+} mt_status = {1, {0}};
+static __thread volatile unsigned long mt_sink;
+
+static int cb_later_mt(CPushConsumer *c, CMessageExt *m)
+{
+    (void)c;
+    (void)m;
+    mt_sink = mt_sink + 1;
+    return mt_status.v;
+}
+
 static void setup(void)
 {
     fn_direct = bench_cb_ok;
@@ -176,13 +216,15 @@ static void setup(void)
     cons_ok = consumer("bench_ok", bench_cb_ok, &fn_ok);
     cons_later = consumer("bench_later", bench_cb_later, &fn_later);
     cons_throw = consumer("bench_throw", bench_cb_throw, &fn_throw);
+    cons_mt = consumer("bench_later_mt", cb_later_mt, &fn_mt);
 #ifdef BENCH_STATIC_SHIM
     CPushConsumer *ct = CreatePushConsumer("bench_thunk");
     if (!ct || !(thunk_reg = rc_registry_wrap(ct, bench_cb_ok, false)))
         die("rc_registry_wrap failed");
     fn_thunk = thunk_ok;
 #endif
-    shim_loaded = fn_ok != bench_cb_ok && fn_later != bench_cb_later && fn_throw != bench_cb_throw;
+    shim_loaded = fn_ok != bench_cb_ok && fn_later != bench_cb_later && fn_throw != bench_cb_throw &&
+                  fn_mt != cb_later_mt;
     fill_msg(&msg_one, 0xC0FFEE);
     ring = calloc(RING, sizeof *ring);
     if (!ring)
@@ -221,8 +263,17 @@ static void reset_ring(CPushConsumer *c, deliver_fn fn)
     bench_throwing = 1;
 }
 
-enum row { R_A, R_B, R_C, R_D, R_E, R_E0, R_F, R_COUNT };
-static const char *row_name[R_COUNT] = {"a", "b", "c", "d", "e", "e0", "f"};
+enum row { R_A, R_B, R_C, R_D, R_E, R_E0, R_F, R_CT, R_COUNT };
+static const char *row_name[R_COUNT] = {"a", "b", "c", "d", "e", "e0", "f", "ct"};
+
+/* Row ct's other message: one failure of ring[0] makes the shim track it
+ * (on), one success forgets it (off). */
+static void track_other(int on)
+{
+    bench_later_status = on;
+    (void)fn_later(cons_later, &ring[0]);
+    bench_later_status = 1;
+}
 
 /* One trial of one row: ns per call, or -1 when the row cannot run. */
 static double trial(enum row r, long calls, unsigned long *acc)
@@ -263,6 +314,16 @@ static double trial(enum row r, long calls, unsigned long *acc)
         t0 = now_ns();
         *acc += loop_catching(cons_throw, ring, RING - 1, calls);
         t1 = now_ns();
+        break;
+    case R_CT:
+        if (!shim_loaded)
+            return -1;
+        track_other(1);
+        loop_fn = fn_ok;
+        t0 = now_ns();
+        *acc += loop(cons_ok, &msg_one, 0, calls);
+        t1 = now_ns();
+        track_other(0);
         break;
     default:
         return -1;
@@ -330,6 +391,177 @@ static double trial_mt(deliver_fn fn, long calls)
     return (a[0].ns + a[1].ns) / 2;
 }
 
+/* ---- the failure path from N threads at once (rows dN) ------------------------ */
+
+#define MT_MAX 64
+static CMessageExt *mt_rings; /* the RING messages, split between the threads */
+#ifdef BENCH_STATIC_SHIM
+#define BENCH_HAS_TABLE 1
+#else
+#define BENCH_HAS_TABLE 0
+#endif
+
+
+struct mtf_arg {
+    CMessageExt *ring;
+    long len; /* messages in this thread's share */
+    long calls;
+    pthread_barrier_t *bar;
+    double start, end, cpu;
+};
+
+static double thread_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+#ifdef BENCH_STATIC_SHIM
+static struct rc_attempts *mt_table; /* rows tN: the table alone */
+#endif
+static int mt_spin; /* rows sN: share-nothing work, what the machine gives N threads now */
+
+static void *mtf_body(void *p)
+{
+    struct mtf_arg *a = p;
+    unsigned long acc = 0;
+    pthread_barrier_wait(a->bar);
+    a->start = now_ns();
+    double c0 = thread_cpu_ns();
+    if (mt_spin) {
+        for (long i = 0; i < a->calls; i++)
+            for (int k = 0; k < 32; k++)
+                mt_sink = mt_sink + (unsigned)k;
+    } else
+#ifdef BENCH_STATIC_SHIM
+    if (mt_table) {
+        for (long i = 0, j = 0; i < a->calls; i++, j = j + 1 == a->len ? 0 : j + 1)
+            acc += (unsigned)rc_attempts_bump(mt_table, cons_mt, a->ring[j].id);
+    } else
+#endif
+    {
+        for (long i = 0, j = 0; i < a->calls; i++, j = j + 1 == a->len ? 0 : j + 1)
+            acc += (unsigned)fn_mt(cons_mt, &a->ring[j]);
+    }
+    a->end = now_ns();
+    a->cpu = thread_cpu_ns() - c0;
+    bench_sink += acc;
+    return NULL;
+}
+
+static long csw_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* One trial: whole-process ns per call with n threads; *csw gets the context
+ * switches of the trial (lock waits show there), *cpu the threads' CPU time
+ * per call (cache lines moving between cores show there, whatever else
+ * shares the machine). */
+static double trial_mtfail(int n, long calls, long *csw, double *cpu)
+{
+    pthread_barrier_t bar;
+    struct mtf_arg a[MT_MAX];
+    pthread_t th[MT_MAX];
+    long per = calls / n;
+    pthread_barrier_init(&bar, NULL, (unsigned)n + 1);
+    for (int i = 0; i < n; i++) {
+        a[i] = (struct mtf_arg){mt_rings + (size_t)i * RING / (size_t)n, RING / n, per, &bar, 0, 0, 0};
+        if (pthread_create(&th[i], NULL, mtf_body, &a[i]) != 0)
+            die("pthread_create failed");
+    }
+    long c0 = csw_now();
+    pthread_barrier_wait(&bar);
+    /* from the first thread's start to the last one's end (this thread may
+     * not run again until they are done) */
+    double t0 = 0, end = 0;
+    *cpu = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        if (i == 0 || a[i].start < t0)
+            t0 = a[i].start;
+        if (a[i].end > end)
+            end = a[i].end;
+        *cpu += a[i].cpu;
+    }
+    *cpu /= (double)(per * n);
+    *csw = csw_now() - c0;
+    pthread_barrier_destroy(&bar);
+#ifdef BENCH_STATIC_SHIM
+    if (mt_table) {
+        for (size_t i = 0; i < RING; i++)
+            rc_attempts_forget(mt_table, cons_mt, mt_rings[i].id);
+        return (end - t0) / (double)(per * n);
+    }
+#endif
+    /* every ring message succeeds once: the shim forgets them */
+    mt_status.v = 0;
+    for (unsigned k = 0; k < RING; k++)
+        (void)fn_mt(cons_mt, &mt_rings[k]);
+    mt_status.v = 1;
+    return (end - t0) / (double)(per * n);
+}
+
+static int mode_mtfail(int trials, long calls, const char *list)
+{
+    int ns[16], k = 0;
+    for (const char *p = list; *p && k < 16;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > MT_MAX || RING % v)
+            die("bad --threads-list (each a divisor of 1024, at most 64)");
+        ns[k++] = (int)v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (trials > 1000)
+        trials = 1000;
+    /* below the cap: at most ~900 failures per ring message per trial */
+    if (calls > (long)RING * 900)
+        calls = (long)RING * 900;
+    mt_rings = calloc(RING, sizeof *mt_rings);
+    if (!mt_rings)
+        die("out of memory");
+    for (size_t i = 0; i < RING; i++)
+        fill_msg(&mt_rings[i], 2000000000ull + i);
+    static double v[16][1000], cpu[16][1000];
+    static long sw[16][1000];
+    /* rows sN (share-nothing work: the parallelism the machine gives this
+     * process now), dN through the shim's closure when it is loaded, tN (the
+     * table alone) in the static build */
+    for (int pass = -1; pass < 2; pass++) {
+        const char *tag = pass < 0 ? "mtspin" : pass == 0 ? "mtfail" : "mttable";
+        mt_spin = pass < 0;
+        if (pass == 0 && !shim_loaded)
+            continue;
+#ifdef BENCH_STATIC_SHIM
+        if (pass == 1 && !(mt_table = rc_attempts_new(65536)))
+            die("rc_attempts_new failed");
+#endif
+        if (pass == 1 && !BENCH_HAS_TABLE)
+            continue;
+        for (int j = 0; j < k; j++) /* warm-up */
+            trial_mtfail(ns[j], calls / 10 + ns[j], &sw[j][0], &cpu[j][0]);
+        for (int t = 0; t < trials; t++)
+            for (int j = 0; j < k; j++) { /* rotated, as in mode time */
+                int r = (j + t) % k;
+                v[r][t] = trial_mtfail(ns[r], calls, &sw[r][t], &cpu[r][t]);
+            }
+        for (int j = 0; j < k; j++) {
+            double csw = 0;
+            for (int t = 0; t < trials; t++)
+                csw += (double)sw[j][t];
+            double mn = minimum(v[j], trials), md = median(v[j], trials);
+            printf("%s\t%d\t%ld\t%.3f\t%.3f\t%.2f\t%.3f\n", tag, ns[j], calls / ns[j] * ns[j], md, mn,
+                   csw / trials * 1000.0 / (double)calls, median(cpu[j], trials));
+        }
+    }
+    printf("trials\t%d\n", trials);
+    return 0;
+}
+
 /* ---- modes ------------------------------------------------------------------- */
 
 static long calls_for(enum row r, long calls)
@@ -388,7 +620,7 @@ static int mode_callgrind(const char *name, long calls)
             r = (enum row)i;
     if (r == R_COUNT)
         die("unknown row");
-    if ((r == R_C || r == R_D || r == R_E) && !shim_loaded)
+    if ((r == R_C || r == R_D || r == R_E || r == R_CT) && !shim_loaded)
         die("the shim is not preloaded");
     if (r == R_F && !fn_thunk)
         die("row f needs build/bench/percall_static");
@@ -402,6 +634,7 @@ static int mode_callgrind(const char *name, long calls)
     case R_D: loop_fn = fn_later; break;
     case R_E: loop_fn = fn_throw; break;
     case R_F: loop_fn = fn_thunk; break;
+    case R_CT: loop_fn = fn_ok; track_other(1); break;
     default: loop_fn = bench_cb_throw; break;
     }
     int failing = r == R_D || r == R_E || r == R_E0;
@@ -659,9 +892,10 @@ static int mode_check(long calls)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: percall time|callgrind ROW|scale|check [--trials T] [--calls N] [--fill M] [--threads]");
+        die("usage: percall time|callgrind ROW|scale|check|mtfail [--trials T] [--calls N] [--fill M] "
+            "[--threads] [--threads-list 1,2,16]");
     const char *mode = argv[1];
-    const char *rowarg = NULL;
+    const char *rowarg = NULL, *tlist = "1,2,16";
     int trials = 15, threads = 0;
     long calls = 1000000, fill = 1000;
     for (int i = 2; i < argc; i++) {
@@ -681,6 +915,8 @@ int main(int argc, char **argv)
             calls = atol(argv[++i]);
         else if (!strcmp(argv[i], "--fill"))
             fill = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--threads-list"))
+            tlist = argv[++i];
         else
             die("unknown option");
     }
@@ -700,6 +936,8 @@ int main(int argc, char **argv)
         return mode_scale(fill, calls);
     if (!strcmp(mode, "check"))
         return mode_check(calls);
+    if (!strcmp(mode, "mtfail"))
+        return mode_mtfail(trials, calls, tlist);
     die("unknown mode");
     return 2;
 }

@@ -16,6 +16,11 @@ exceptions; signals under helgrind), diversions running in parallel:
     and (separately) the
     child's registration is wrapped, so its poison message is diverted.
 
+The sharded attempt table (state/attempts.c) on its own: its unit test, whose
+threads fail, peek and forget their own ids (half of them pinned) on 64 shards
+and on 4 with exact counts, built with ThreadSanitizer and run under helgrind:
+zero reports.
+
 Signals are left out of the TSan run: ThreadSanitizer intercepts sigaction
 and runs handlers through its own wrapper, and a siglongjmp out of a
 SIGSEGV handler under it crashes the process (the same workload passes
@@ -30,7 +35,7 @@ import time
 
 import pytest
 
-from conftest import HB, TSAN_SHIM, c_check, figure, parse_record
+from conftest import HB, ROOT, TSAN_SHIM, c_check, figure, parse_record
 import rc_integration_conftest as ic
 
 THREADS = 16
@@ -96,6 +101,39 @@ def test_helgrind_16_threads(run):
     diverted = _check_consistent(r, n, kinds)
     figure("helgrind", threads=THREADS, queues=QUEUES, messages=n, deliveries=len(r.delivered),
            diverted=diverted, errors=0)
+
+
+def _build_attempts_test(tmp_path, flags):
+    exe = tmp_path / "test_attempts"
+    cc = subprocess.run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
+                         *flags, f"-I{ROOT}", "-o", str(exe), str(ROOT / "tests/unit/test_attempts.c"),
+                         str(ROOT / "state/attempts.c"), "-lcmocka", "-lpthread"],
+                        capture_output=True, text=True)
+    assert cc.returncode == 0, cc.stderr
+    return exe
+
+
+@pytest.mark.tsan
+def test_attempt_table_tsan(tmp_path):
+    exe = _build_attempts_test(tmp_path, ["-fsanitize=thread"])
+    log = tmp_path / "tsan"
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, TSAN_OPTIONS=f"halt_on_error=0 exitcode=66 log_path={log}"))
+    reports = "".join(p.read_text() for p in tmp_path.glob("tsan*"))
+    assert "ThreadSanitizer" not in reports + r.stderr, (reports + r.stderr)[:6000]
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    figure("tsan_attempts", shards=64, threads=16, reports=0)
+
+
+@pytest.mark.helgrind
+def test_attempt_table_helgrind(tmp_path):
+    exe = _build_attempts_test(tmp_path, [])
+    supp = os.path.join(os.path.dirname(__file__), "helgrind.supp")
+    r = subprocess.run(["valgrind", "--tool=helgrind", "--error-exitcode=99", "-q", f"--suppressions={supp}",
+                        str(exe)], capture_output=True, text=True, timeout=600)
+    assert "Possible data race" not in r.stderr and "lock order" not in r.stderr, r.stderr[:6000]
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    figure("helgrind_attempts", shards=64, threads=16, errors=0)
 
 
 def _gdb_stacks(pids):
