@@ -16,6 +16,7 @@
 #include "hooks/act.h"
 #include "hooks/begin.h"
 #include "hooks/call.h"
+#include "obs/log.h"
 #include "obs/stats.h"
 #include "util/pause.h"
 
@@ -24,11 +25,38 @@
  * broadcasting's in-process retries), the larger. */
 static void count_failure(struct rc_delivery *d)
 {
-    if (d->id && d->mode != RC_MODE_BROADCASTING) {
-        int own = rc_attempts_bump(rc_rt.attempts, d->reg->owner, d->id);
-        if (own > d->attempt)
-            d->attempt = own;
+    if (!d->id || d->mode == RC_MODE_BROADCASTING)
+        return;
+    /* An orderly consumer's count is the shim's alone (its client keeps
+     * reconsume times at 0 before 1.2.5): pinned, never evicted by a flood
+     * of other failing ids. Only a queue's head can be failing, so the
+     * queues bound them. */
+    bool pinned = d->mode == RC_MODE_ORDERLY;
+    unsigned what = 0;
+    int own = rc_attempts_bump_ex(rc_rt.attempts, d->reg->owner, d->id, pinned, &what);
+    if (what & (RC_BUMP_EVICTED | RC_BUMP_EVICTED_PINNED))
+        rc_count(&rc_stats.track_evictions);
+    if (what & RC_BUMP_FIRST_EVICTION)
+        rc_log(RC_LOG_WARN, "the attempt table is full (RECONSUME_TRACK_MAX=%ld): the counts of "
+               "messages failing longest ago are evicted (the client's count still caps "
+               "clustering consumers); counted in reconsume_track_evictions_total",
+               rc_rt.cfg.track_max);
+    if (what & RC_BUMP_EVICTED_PINNED)
+        rc_log_once(pinned_evicted, RC_LOG_WARN, "more failing orderly messages than the attempt "
+                    "table holds: one's count was evicted and starts again");
+    if (what & RC_BUMP_REFUSED) {
+        rc_count(&rc_stats.track_refused);
+        /* An orderly message the shim cannot count has no cap at all, and
+         * blocks its queue: divert it now rather than for ever. */
+        if (pinned) {
+            rc_log(RC_LOG_WARN, "msgId=%.64s...: its failures cannot be counted (an id over 4096 "
+                   "bytes, or a full table); diverted now", d->id);
+            d->attempt = d->settings.max_retries + 1;
+        }
+        return;
     }
+    if (own > d->attempt)
+        d->attempt = own;
 }
 
 int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt *m,

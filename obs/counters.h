@@ -24,6 +24,8 @@ struct rc_stats {
     atomic_ulong timeouts;
     atomic_ulong diverted;
     atomic_ulong divert_failures;
+    atomic_ulong track_evictions;   /* the shim's own counts: entries evicted at the bound */
+    atomic_ulong track_refused;     /* failures it could not track (id too long, table full) */
     atomic_ulong inprocess_retries; /* broadcasting: extra calls made by the shim */
     atomic_ulong signal_recoveries;
     atomic_ulong would_divert;      /* observe mode */

@@ -142,3 +142,22 @@ def test_many_messages_many_threads(shim_run, program):
                             "signal": 0}
     assert r.stats["reconsume_diverted_total"] == 100
     assert {len(r.calls(pid)) for pid in poison} == {3}
+
+
+# Issue 13, item 3: where the shim's own count is the only one (orderly, the
+# client keeps reconsume times at 0), a flood of other failing ids must not
+# evict it. 10 x RECONSUME_TRACK_MAX poisons, each the head of its own queue:
+# before the fix none was ever diverted (each went on until the double gave
+# up); now every one is diverted at attempt 1 + N, and the evictions that the
+# flood does cause elsewhere are counted.
+def test_orderly_cap_holds_under_a_flood_of_failing_ids(shim_run):
+    track = 16
+    script = [f"id=P{q} queue={q} offset=0 body=status:1" for q in range(10 * track)]
+    # 20 consume threads: 20 queue heads failing at once, more than the table holds
+    r = shim_run("c", script, {**ENV, "RECONSUME_TRACK_MAX": str(track), "RMQ_DOUBLE_ORDERLY_DELAY_MS": "2"},
+                 extra_args=["--orderly", "--threads", "20"])
+    assert r.returncode == 0
+    for q in range(10 * track):
+        assert r.statuses(f"P{q}") == [1] * N + [0], q
+    assert len(r.spool) == 10 * track
+    assert all(rec.int("Attempts") == N + 1 for rec in r.spool)
