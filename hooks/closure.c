@@ -76,7 +76,7 @@ static __attribute__((noinline)) void count_detail(struct rc_registration *reg, 
         rc_call_by_kind(KIND, rc_rt.cfg.catch_mask, reg->cb, c, m, &call);                         \
         long long elapsed = TIMED ? now_ns() - t0 : -1;                                            \
         if (__builtin_expect(call.outcome == RC_OUT_SUCCESS &&                                     \
-                             rc_attempts_size(rc_rt.attempts) == 0, 1)) {                          \
+                             atomic_load_explicit(rc_rt.tracked, memory_order_relaxed) == 0, 1)) {                          \
             rc_count_success();                                                                    \
             if (TIMED)                                                                             \
                 count_detail(reg, m, elapsed);                                                     \

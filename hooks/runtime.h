@@ -37,6 +37,7 @@ struct rc_runtime {
      * (indexed like cfg.rules.v; n == 0 where the rule has none). */
     struct rc_sinkspec *rule_sinks;
     struct rc_attempts *attempts;
+    const atomic_size_t *tracked; /* its entry count (rc_attempts_size_word), read inline */
     char host[256];
 };
 

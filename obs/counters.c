@@ -7,9 +7,13 @@
 struct rc_stats rc_stats;
 struct rc_success_local rc_success_local[RC_THREAD_SLOTS + 1] __attribute__((aligned(64)));
 
+__thread atomic_ulong *rc_success_mine __attribute__((tls_model("initial-exec")));
+
 void rc_count_success_slow(void)
 {
     unsigned i = rc_thread_slot_claim();
+    if (i != 0)
+        rc_success_mine = &rc_success_local[i].n; /* this thread's alone from now on */
     rc_local_add(&rc_success_local[i].n, i, 1);
 }
 

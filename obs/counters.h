@@ -63,16 +63,20 @@ extern struct rc_success_local rc_success_local[RC_THREAD_SLOTS + 1]
  * RC_THREAD_SLOTS. */
 void rc_count_success_slow(void);
 
+/* This thread's own success count, once it has one (set by the slow path):
+ * the hot path is one thread-local load and a plain add. NULL for a thread
+ * that counts in the shared entry. */
+extern __thread atomic_ulong *rc_success_mine
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
 static inline void rc_count_success(void)
 {
-    unsigned i = rc_thread_slot_ix;
-    if (__builtin_expect(i != 0, 1)) {
-        atomic_ulong *c = &rc_success_local[i].n;
+    atomic_ulong *c = rc_success_mine;
+    if (__builtin_expect(c != NULL, 1))
         atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
                               memory_order_relaxed);
-    } else {
+    else
         rc_count_success_slow();
-    }
 }
 
 /* Deliveries of outcome o so far (the per-thread success counts summed). */

@@ -73,6 +73,8 @@ __attribute__((constructor)) static void rc_init(void)
     rc_log_open(rc_rt.cfg.log_path, rc_rt.cfg.log_level);
     if (rc_rt.cfg.warning[0]) rc_log(RC_LOG_WARN, "%s; ignored", rc_rt.cfg.warning);
     rc_rt.attempts = rc_attempts_new((size_t)rc_rt.cfg.track_max);
+    if (rc_rt.attempts)
+        rc_rt.tracked = rc_attempts_size_word(rc_rt.attempts);
     if (!rc_rt.attempts) {
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
         goto out;

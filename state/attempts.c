@@ -457,6 +457,11 @@ void rc_attempts_forget(struct rc_attempts *t, const void *owner, const char *id
     pthread_mutex_unlock(&w.s->lock);
 }
 
+const atomic_size_t *rc_attempts_size_word(const struct rc_attempts *t)
+{
+    return &t->size;
+}
+
 size_t rc_attempts_size(const struct rc_attempts *t)
 {
     return atomic_load_explicit(&t->size, memory_order_relaxed);

@@ -63,6 +63,7 @@
 #define RECONSUME_STATE_ATTEMPTS_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct rc_attempts;
@@ -150,5 +151,12 @@ void rc_attempts_stats(struct rc_attempts *t, struct rc_attempts_stats *out);
  * order, released in reverse), release them on both sides. */
 void rc_attempts_lock(struct rc_attempts *t);
 void rc_attempts_unlock(struct rc_attempts *t);
+
+/*
+ * The entry count's own word, for a caller that checks "anything tracked?"
+ * inline on its hottest path (hooks/closure.c): read it relaxed; 0 means
+ * no message of any owner is tracked.
+ */
+const atomic_size_t *rc_attempts_size_word(const struct rc_attempts *t);
 
 #endif

@@ -121,6 +121,7 @@ static const struct rc_registration *configure(const char *const *env, int model
     if (rc_rt.attempts)
         rc_attempts_free(rc_rt.attempts);
     rc_rt.attempts = rc_attempts_new((size_t)rc_rt.cfg.track_max);
+    rc_rt.tracked = rc_attempts_size_word(rc_rt.attempts);
     rc_rt.call_kind = RC_CALL_PLAIN;
     rc_rt.full_path = false;
     atomic_store(&rc_rt.active, true);
