@@ -3,34 +3,16 @@
  */
 #include "tools/spool/out.h"
 
+#include "util/escape.h"
+
 #include <string.h>
 #include <time.h>
 
-/* Length of a valid UTF-8 sequence at s (n bytes left) encoding a code point
- * from U+00A0 up (no C1 controls, no surrogates, no overlongs), else 0. */
+/* The length of a UTF-8 character kept as it is (util/escape.c's rule: no
+ * C1 controls, bidi controls, surrogates or overlongs), else 0. */
 static size_t utf8_ok(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < 0xa0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    /* Bidirectional overrides and isolates can reorder what a terminal shows. */
-    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-        return 0;
-    return len;
+    return s[0] >= 0x80 ? rc_printable_len(s, n) : 0;
 }
 
 void ts_put_safe(FILE *f, const char *s, size_t n, int keep_lines)
