@@ -1,7 +1,7 @@
 """Issue 14 section 4, "redrive like SQS": reconsume-spool replay's --rate,
 progress line, summary line, --dry-run without a name server, copies of
-one message replayed once, and --to-group. Against the test double, whose
-log has every send."""
+one message replayed once, --to-group, and the client's logs kept out of
+$HOME/logs. Against the test double, whose log has every send."""
 import json
 import os
 import pty
@@ -146,3 +146,33 @@ def test_to_group_sends_to_its_retry_topic(spool, tmp_path):
     assert "replayed " in r.stdout and "-> %RETRY%G2" in r.stdout
     assert "--to and --to-group" in replay(spool, tmp_path, "--to", "T", "--to-group", "G2",
                                            check=2).stderr
+
+
+@pytest.fixture(scope="module")
+def logpath_lib(tmp_path_factory):
+    out = tmp_path_factory.mktemp("logpath") / "librocketmq-logpath.so"
+    subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o",
+                    str(out), str(ROOT / "tests" / "tools" / "logpath_client.c"),
+                    "-L" + str(DOUBLE), "-Wl,--no-as-needed", "-lrocketmq", "-Wl,-rpath," + str(DOUBLE), "-ldl"],
+                   check=True)
+    return out
+
+
+@pytest.mark.parametrize("xdg", [False, True])
+def test_client_logs_go_to_the_tools_own_directory(spool, tmp_path, logpath_lib, xdg):
+    home = tmp_path / "home"
+    home.mkdir()
+    want = (tmp_path / "xdg" / "reconsume" if xdg else home / ".local" / "state" / "reconsume") \
+        / "client-logs"
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_STATE_HOME", "ROCKETMQ_CLIENT_LOG_DIR")}
+    env.update(replay_env(tmp_path), HOME=str(home), LOGPATH_LOG=str(tmp_path / "seen"))
+    if xdg:
+        env["XDG_STATE_HOME"] = str(tmp_path / "xdg")
+    r = subprocess.run([str(TOOL), "replay", "--spool", str(spool), "--namesrv", "x",
+                        "--client-lib", str(logpath_lib)], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    seen = dict(x.split(" ", 1) for x in (tmp_path / "seen").read_text().splitlines())
+    assert seen == {"home": str(want), "client_log_dir": str(want), "log_path": str(want)}, seen
+    assert want.is_dir() and (want.stat().st_mode & 0o777) == 0o700
+    assert not (home / "logs").exists() and len(sent(tmp_path)[0]) == 2

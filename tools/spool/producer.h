@@ -1,7 +1,7 @@
 /*
  * producer.h - reconsume-spool's producer and its replay send: the client's
- * own C API (sink/topic.h's table), and a send to one group's retry topic
- * (--to-group).
+ * own C API (sink/topic.h's table), with the client's log path set to the
+ * tool's directory, and a send to one group's retry topic (--to-group).
  */
 #ifndef RECONSUME_TOOLS_SPOOL_PRODUCER_H
 #define RECONSUME_TOOLS_SPOOL_PRODUCER_H
@@ -12,8 +12,9 @@
 #include "sink/topic.h"
 #include "tools/spool/client.h"
 
-/* Create, configure (name server, send timeout, instance) and start a
- * producer of group. NULL with err. Stop it with rc_topic_producer_stop. */
+/* Create, configure (name server, send timeout, instance, log path: the
+ * client's SetProducerLogPath when it has one) and start a producer of
+ * group. NULL with err. Stop it with rc_topic_producer_stop. */
 rc_cproducer *ts_producer_start(struct ts_client *c, const char *group, const char *namesrv,
                                 char *err, size_t errlen);
 
