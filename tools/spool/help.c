@@ -15,7 +15,7 @@ static const char USAGE[] =
     "  list     one line per record: time, group, topic, msgId, reason, attempts, id\n"
     "  show     one record's headers and body\n"
     "  stats    counts by reason, topic and group\n"
-    "  replay   send records back to their topic (or --to TOPIC)\n"
+    "  replay   send records back to their topic, --to TOPIC or --to-group GROUP\n"
     "  purge    remove records from the spool\n"
     "  help     this text; 'help COMMAND' or 'COMMAND --help' for a command's\n"
     "\n"
@@ -28,7 +28,9 @@ static const char USAGE[] =
     "                       LD_LIBRARY_PATH and the system paths, like a consumer)\n"
     "\n"
     "exit status: 0 done; 1 done in part (damaged records, a failed send);\n"
-    "2 bad command line; 3 spool, client library or name server unusable\n";
+    "2 bad command line; 3 spool, client library or name server unusable\n"
+    "\n"
+    "See reconsume-spool(1).\n";
 
 static const char *const CMD_HELP[] = {
     [TS_LIST] =
@@ -60,18 +62,37 @@ static const char *const CMD_HELP[] = {
         "Counts of records by reason, by original topic and by group (filters as list).\n",
     [TS_REPLAY] =
         "usage: reconsume-spool replay --namesrv ADDR [SOURCE] [FILTERS] [ID...]\n"
-        "                              [--to TOPIC] [--limit N] [--dry-run] [--json]\n"
-        "                              [--state FILE]\n"
+        "                              [--to TOPIC | --to-group GROUP] [--rate N/s]\n"
+        "                              [--limit N] [--dry-run] [--json] [--state FILE]\n"
         "\n"
         "Send records (those given by ID, else those matching the filters) back to\n"
-        "their original topic, or to --to TOPIC, through the client's producer:\n"
-        "body, tags and keys as they were, plus the property RECONSUME_REPLAY_OF=<id>.\n"
-        "A record is marked replayed only after SendMessageSync reported SEND_OK: a\n"
-        "spool record is moved to <spool>/replayed/ (fsync'ed); a topic record is\n"
-        "added to a ledger (--state FILE, default <spool>/replayed/topic-NAME.ledger).\n"
-        "Records marked replayed are never sent again; a run killed between a send\n"
-        "and its mark sends that one record again (at least once, never lost). The\n"
-        "first failed send stops the run (exit status 1); what is left stays.\n",
+        "their original topic through the client's producer: body, tags and keys as\n"
+        "they were, plus the property RECONSUME_REPLAY_OF=<id>. Sent to the topic,\n"
+        "a message reaches every group subscribed to it.\n"
+        "\n"
+        "  --to TOPIC        send to this topic instead (every group subscribed gets it)\n"
+        "  --to-group GROUP  send to this group alone, as the dashboard's resend does:\n"
+        "                    to %RETRY%GROUP with RETRY_TOPIC=<original topic>, which\n"
+        "                    the client restores on delivery\n"
+        "  --rate N/s        at most N sends a second (or N/m a minute), evenly spaced\n"
+        "  --limit N         send at most N messages; the rest stay\n"
+        "  --dry-run         say what would be sent and where; send nothing (no name\n"
+        "                    server needed, no client loaded)\n"
+        "  --json            one JSON result per message instead\n"
+        "  --state FILE      a topic source's ledger (default\n"
+        "                    <spool>/replayed/topic-NAME.ledger)\n"
+        "\n"
+        "Copies of one message (same msgId, group and body, left by a kill between\n"
+        "record and ack) are sent once and all marked replayed. A record is marked\n"
+        "replayed only after SendMessageSync reported SEND_OK: a spool record is\n"
+        "moved to <spool>/replayed/ (fsync'ed); a topic record is added to the\n"
+        "ledger. Records marked replayed are never sent again; a run killed between\n"
+        "a send and its mark sends that one message again (at least once, never\n"
+        "lost). The first failed send stops the run (exit status 1); what is left\n"
+        "stays. On a terminal a progress line (done/total, rate, ETA) is kept on\n"
+        "stderr; a summary line ends every run. The client's logs go to\n"
+        "$XDG_STATE_HOME/reconsume/client-logs (else ~/.local/state/reconsume/\n"
+        "client-logs), not ~/logs.\n",
     [TS_PURGE] =
         "usage: reconsume-spool purge [--spool DIR] (ID... | FILTERS | --replayed | --all)\n"
         "                             [--yes] [--dry-run] [--json]\n"
