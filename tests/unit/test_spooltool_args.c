@@ -113,7 +113,7 @@ static void errors(void **state)
          "replay: --rate='5': expected N/s or N/m, N from 1 to 100000"},
         {{"replay", "--namesrv", "n", "--rate", "0/s"},
          "replay: --rate='0/s': expected N/s or N/m, N from 1 to 100000"},
-        {{"replay", "--dry-run", "--to", "T", "--to-group", "G"},
+        {{"replay", "--dry-run", "--to=T", "--to-group=G"},
          "replay: --to and --to-group: give one (a topic, or one group's retry topic)"},
         {{"replay", "--namesrv", "n", "--to-group", "a b"},
          "replay: --to-group='a b': not a group name; expected A-Z a-z 0-9 _ - |"},
