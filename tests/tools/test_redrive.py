@@ -127,6 +127,15 @@ def test_copies_of_one_message_are_listed_once_and_replayed_once(spool, tmp_path
     assert len(sent(tmp_path)[0]) == 2 and "nothing left to send" in r.stderr
 
 
+def test_a_msgid_with_copies_names_the_message(spool, tmp_path):
+    copy_record(spool, "A1", 2)
+    assert "Msg-Id: A1" in tool("show", "--spool", spool, "A1", check=0).stdout
+    r = replay(spool, tmp_path, "A1")
+    assert [x.split()[3] for x in sent(tmp_path)[0]] == ["keys=KA"]
+    assert r.stdout.count("marked ") == 2
+    assert [p.name.split(".")[-2] for p in (spool / "new").iterdir()] == ["B2"]
+
+
 def test_a_copy_of_a_message_replayed_already_is_marked_not_sent(spool, tmp_path):
     """A run killed after sending a message and before marking its copies."""
     copy_record(spool, "A1", 1)

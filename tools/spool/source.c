@@ -146,12 +146,16 @@ static const struct ts_rec *unique(const struct ts_ctx *x, const char *id,
 {
     const struct ts_rec *hit = NULL;
     size_t n = strlen(id);
-    for (size_t i = 0; i < x->set.n; i++)
-        if (match(&x->set.v[i], id, n)) {
-            if (hit)
-                return TS_AMBIGUOUS;
-            hit = &x->set.v[i];
-        }
+    for (size_t i = 0; i < x->set.n; i++) {
+        const struct ts_rec *e = &x->set.v[i];
+        if (!match(e, id, n))
+            continue;
+        if (hit && hit->copy_of != e->copy_of)
+            return TS_AMBIGUOUS;
+        /* Copies of one message (dedup.h) are one: the first not replayed. */
+        if (!hit || (hit->replayed && !e->replayed))
+            hit = e;
+    }
     return hit;
 }
 
