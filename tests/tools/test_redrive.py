@@ -142,6 +142,8 @@ def test_a_copy_of_a_message_replayed_already_is_marked_not_sent(spool, tmp_path
     (first,) = [p for p in sorted((spool / "new").iterdir()) if p.name.endswith(".A1.rec")][:1]
     (spool / "replayed").mkdir(exist_ok=True)
     first.rename(spool / "replayed" / first.name)
+    r = tool("replay", "--spool", spool, "--dry-run", env=replay_env(tmp_path), check=0)
+    assert "would mark " in r.stdout and r.stdout.count("would replay ") == 1
     replay(spool, tmp_path)
     assert [x.split()[3] for x in sent(tmp_path)[0]] == ["keys=KB"]
     assert list((spool / "new").iterdir()) == [] and len(list((spool / "replayed").iterdir())) == 3

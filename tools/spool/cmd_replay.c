@@ -211,8 +211,9 @@ static int run_all(struct run *u)
              * between marking it and its copies): mark, do not resend. */
             if (!o->dry_run && (st = mark_copies(u, e, 0)) != 0)
                 return st;
-            if (!o->dry_run && !o->json)
-                printf("marked %s (a copy of a message replayed already)\n", e->id);
+            if (!o->json)
+                printf("%s %s (a copy of a message replayed already)\n",
+                       o->dry_run ? "would mark" : "marked", e->id);
             u->marked += o->dry_run ? 0 : 1;
             continue;
         }
