@@ -58,12 +58,15 @@ install: $(B)/libreconsume.so $(B)/reconsume $(B)/reconsume-spool $(CLI_MAN)
 	$(INSTALL) -m 0755 $(B)/install/reconsume-report $(DESTDIR)$(BINDIR)/reconsume-report
 	$(INSTALL) -m 0755 $(B)/reconsume-spool $(DESTDIR)$(BINDIR)/reconsume-spool
 	$(INSTALL) -m 0644 man/reconsume.1 $(DESTDIR)$(MANDIR)/man1/reconsume.1
+	$(INSTALL) -m 0644 man/reconsume-spool.1 $(DESTDIR)$(MANDIR)/man1/reconsume-spool.1
+	$(INSTALL) -m 0644 man/reconsume-report.1 $(DESTDIR)$(MANDIR)/man1/reconsume-report.1
 	$(INSTALL) -m 0644 man/reconsume.7 $(DESTDIR)$(MANDIR)/man7/reconsume.7
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libreconsume.so $(DESTDIR)$(BINDIR)/reconsume \
 	    $(DESTDIR)$(BINDIR)/reconsume-report $(DESTDIR)$(BINDIR)/reconsume-spool \
 	    $(DESTDIR)$(MANDIR)/man1/reconsume.1 $(DESTDIR)$(MANDIR)/man7/reconsume.7
+	rm -f $(DESTDIR)$(MANDIR)/man1/reconsume-spool.1 $(DESTDIR)$(MANDIR)/man1/reconsume-report.1
 	rm -f $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report/*.py
 	rm -rf $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report/__pycache__
 	rmdir $(DESTDIR)$(LIBDIR)/reconsume/report/reconsume_report \

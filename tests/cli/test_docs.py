@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import ROOT, rc
+from conftest import ROOT, clean_env, rc
 
 MAN1 = ROOT / "man" / "reconsume.1"
 MAN7 = ROOT / "man" / "reconsume.7"
@@ -292,6 +292,77 @@ def test_doctor_exit_codes_agree_with_reconsume_1():
 
 @pytest.mark.parametrize("page", [MAN1, MAN7])
 def test_man_pages_render_without_warnings(page):
+    import shutil
+    import subprocess
+    groff = shutil.which("groff")
+    if not groff:
+        pytest.skip("groff not installed")
+    p = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z", str(page)], capture_output=True,
+                       text=True)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+
+
+# ------------------------------------ reconsume-spool(1), reconsume-report(1) ----
+
+MAN_SPOOL = ROOT / "man" / "reconsume-spool.1"
+MAN_REPORT = ROOT / "man" / "reconsume-report.1"
+SPOOL_TOOL = ROOT / "build" / "reconsume-spool"
+REPORT_TOOL = ROOT / "tools" / "reconsume-report"
+SPOOL_COMMANDS = ("list", "show", "stats", "replay", "purge")
+LONG_OPT = r"(?<![\w-])--[a-z][a-z-]*"
+
+
+def tool_help(*argv) -> str:
+    import subprocess
+    r = subprocess.run([str(a) for a in argv], capture_output=True, text=True, env=clean_env())
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def man_options(page) -> set[str]:
+    return set(re.findall(LONG_OPT, unroff(page.read_text())))
+
+
+@pytest.mark.parametrize("command", [None, *SPOOL_COMMANDS])
+def test_every_spool_option_is_in_its_man_page(command):
+    """Issue 14: every option `reconsume-spool [COMMAND] --help` names is in
+    reconsume-spool(1), and every command has its item there."""
+    help_text = tool_help(SPOOL_TOOL, *([command] if command else []), "--help")
+    opts = set(re.findall(LONG_OPT, help_text))
+    assert opts, help_text
+    assert opts <= man_options(MAN_SPOOL), sorted(opts - man_options(MAN_SPOOL))
+    if command:
+        assert f".B reconsume\\-spool {command}\n" in MAN_SPOOL.read_text()
+        assert f".TP\n.B {command}\n" in MAN_SPOOL.read_text()
+
+
+def test_every_report_option_is_in_its_man_page():
+    opts = set(re.findall(LONG_OPT, tool_help("python3", REPORT_TOOL, "--help")))
+    assert {"--svg", "--check", "--json"} <= opts
+    assert opts <= man_options(MAN_REPORT), sorted(opts - man_options(MAN_REPORT))
+
+
+@pytest.mark.parametrize("tool,page", [(SPOOL_TOOL, MAN_SPOOL), ("report", MAN_REPORT)])
+def test_tool_exit_codes_agree_with_the_man_page(tool, page):
+    argv = ["python3", REPORT_TOOL] if tool == "report" else [tool]
+    text = tool_help(*argv, "--help").split("exit status:")[1]
+    help_codes = set(re.findall(r"(?<![\w-])(\d) (?:done|ok|bad|spool|--check|usage)", text))
+    section = page.read_text().split(".SH EXIT STATUS")[1].split(".SH")[0]
+    man_codes = set(re.findall(r"^\.TP\n\.B (\d+)$", section, re.M))
+    assert help_codes == man_codes and help_codes, (help_codes, man_codes)
+
+
+def test_the_tools_are_named_by_reconsume_1_and_its_help():
+    see_also = unroff(MAN1.read_text().split(".SH SEE ALSO")[1])
+    out = rc("--help").stdout
+    for name in ("reconsume-spool", "reconsume-report"):
+        assert f".BR {name} (1)" in see_also, see_also
+        assert f"{name}(1)" in out, out
+        assert f".BR {name} (1)" in unroff((MAN_SPOOL if "report" in name else MAN_REPORT).read_text())
+
+
+@pytest.mark.parametrize("page", [MAN_SPOOL, MAN_REPORT])
+def test_tool_man_pages_render_without_warnings(page):
     import shutil
     import subprocess
     groff = shutil.which("groff")

@@ -109,6 +109,15 @@ static void errors(void **state)
          "replay: --limit='0': expected an integer from 1 to 100000000"},
         {{"replay", "--namesrv", "n", "--to", "a/b"},
          "replay: --to='a/b': not a topic name; expected A-Z a-z 0-9 _ - |"},
+        {{"replay", "--namesrv", "n", "--rate", "5"},
+         "replay: --rate='5': expected N/s or N/m, N from 1 to 100000"},
+        {{"replay", "--namesrv", "n", "--rate", "0/s"},
+         "replay: --rate='0/s': expected N/s or N/m, N from 1 to 100000"},
+        {{"replay", "--dry-run", "--to=T", "--to-group=G"},
+         "replay: --to and --to-group: give one (a topic, or one group's retry topic)"},
+        {{"replay", "--namesrv", "n", "--to-group", "a b"},
+         "replay: --to-group='a b': not a group name; expected A-Z a-z 0-9 _ - |"},
+        {{"list", "--rate", "1/s"}, "list: option --rate does not apply to list (see list --help)"},
         {{"stats", "--from-topic", "P"},
          "stats: --from-topic needs --namesrv ADDR (the name server to read it from)"},
         {{"purge"}, "purge: nothing chosen; give record ids, filters, --replayed, or --all"},
@@ -183,6 +192,29 @@ static void purge_yes(void **state)
     assert_string_equal(err, "replay: option --yes does not apply to replay (see replay --help)");
 }
 
+/* Issue 14: --rate, --to-group, and a dry run without a name server. */
+static void redrive_options(void **state)
+{
+    (void)state;
+    struct ts_opts o;
+    char err[512];
+    assert_int_equal(parse(&o, err, sizeof err, "replay", "--dry-run", NULL), 0);
+    assert_true(o.dry_run);
+    assert_null(o.namesrv);
+    assert_int_equal(parse(&o, err, sizeof err, "replay", "--namesrv", "n", "--rate", "20/s",
+                           "--to-group", "G1", NULL), 0);
+    assert_true(o.rate == 20.0);
+    assert_string_equal(o.to_group, "G1");
+    double r;
+    assert_int_equal(ts_parse_rate("120/m", &r), 0);
+    assert_true(r == 2.0);
+    assert_int_equal(ts_parse_rate("100000/s", &r), 0);
+    assert_int_equal(ts_parse_rate("100001/s", &r), -1);
+    assert_int_equal(ts_parse_rate("/s", &r), -1);
+    assert_int_equal(ts_parse_rate("3/h", &r), -1);
+    assert_int_equal(ts_parse_rate("3/s ", &r), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +223,7 @@ int main(void)
         cmocka_unit_test(errors),
         cmocka_unit_test(double_dash_ends_options),
         cmocka_unit_test(purge_yes),
+        cmocka_unit_test(redrive_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

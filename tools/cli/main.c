@@ -15,7 +15,8 @@ static void usage(FILE *f)
           "       reconsume doctor PROGRAM|PID\n"
           "       reconsume --version | --help\n"
           "\n"
-          "'reconsume run --help' lists the options; man reconsume(1), reconsume(7).\n", f);
+          "'reconsume run --help' lists the options; man reconsume(1), reconsume(7).\n"
+          "Tools: reconsume-spool(1) (diverted messages), reconsume-report(1) (statistics).\n", f);
 }
 
 int main(int argc, char **argv)

@@ -38,6 +38,18 @@ static int num(const char *s, size_t n)
     return v;
 }
 
+int ts_parse_rate(const char *v, double *per_s)
+{
+    size_t n = strspn(v, "0123456789");
+    if (n == 0 || n > 6 || v[n] != '/' || (strcmp(v + n + 1, "s") && strcmp(v + n + 1, "m")))
+        return -1;
+    long k = atol(v);
+    if (k < 1 || k > 100000)
+        return -1;
+    *per_s = v[n + 1] == 's' ? (double)k : k / 60.0;
+    return 0;
+}
+
 int ts_parse_time(const char *v, long long now_ms, long long *out)
 {
     size_t n = strlen(v);
@@ -106,13 +118,14 @@ enum {
     O_SPOOL = 1 << 0, O_FROM = 1 << 1, O_NAMESRV = 1 << 2, O_LIB = 1 << 3, O_TO = 1 << 4,
     O_STATE = 1 << 5, O_FILTER = 1 << 6, O_JSON = 1 << 7, O_HEX = 1 << 8, O_REPLAYED = 1 << 9,
     O_ALL = 1 << 10, O_DRY = 1 << 11, O_LIMIT = 1 << 12, O_IDS = 1 << 13, O_YES = 1 << 14,
+    O_RATE = 1 << 15, O_TOGROUP = 1 << 16,
 };
 static const unsigned allowed[] = {
     [TS_LIST] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_FILTER | O_JSON | O_REPLAYED,
     [TS_SHOW] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_JSON | O_HEX | O_IDS,
     [TS_STATS] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_FILTER | O_JSON | O_REPLAYED,
     [TS_REPLAY] = O_SPOOL | O_FROM | O_NAMESRV | O_LIB | O_TO | O_STATE | O_FILTER | O_JSON |
-                  O_DRY | O_LIMIT | O_IDS,
+                  O_DRY | O_LIMIT | O_IDS | O_RATE | O_TOGROUP,
     [TS_PURGE] = O_SPOOL | O_FILTER | O_JSON | O_REPLAYED | O_ALL | O_DRY | O_IDS | O_YES,
 };
 
@@ -137,12 +150,14 @@ static const struct option longopts[] = {
     {"dry-run", no_argument, NULL, OPT_FIRST + 15},
     {"limit", required_argument, NULL, OPT_FIRST + 16},
     {"yes", no_argument, NULL, OPT_FIRST + 17},
+    {"rate", required_argument, NULL, OPT_FIRST + 18},
+    {"to-group", required_argument, NULL, OPT_FIRST + 19},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 static const unsigned bits[] = {
     O_SPOOL, O_FROM, O_NAMESRV, O_LIB, O_TO, O_STATE, O_FILTER, O_FILTER, O_FILTER,
-    O_FILTER, O_FILTER, O_JSON, O_HEX, O_REPLAYED, O_ALL, O_DRY, O_LIMIT, O_YES,
+    O_FILTER, O_FILTER, O_JSON, O_HEX, O_REPLAYED, O_ALL, O_DRY, O_LIMIT, O_YES, O_RATE, O_TOGROUP,
 };
 
 /* The long option whose whole name is the n bytes at s (no abbreviation:
@@ -185,6 +200,7 @@ static int set_option(struct ts_opts *o, const char *cmd, const char *n, const c
     else if (!strcmp(n, "namesrv")) o->namesrv = val;
     else if (!strcmp(n, "client-lib")) o->client_lib = val;
     else if (!strcmp(n, "to")) o->to = val;
+    else if (!strcmp(n, "to-group")) o->to_group = val;
     else if (!strcmp(n, "state")) o->state = val;
     else if (!strcmp(n, "group")) o->group = val;
     else if (!strcmp(n, "topic")) o->topic = val;
@@ -203,6 +219,9 @@ static int set_option(struct ts_opts *o, const char *cmd, const char *n, const c
                        cmd, n, val);
         if (n[1] == 'i') { o->since_ms = t; o->has_since = true; }
         else { o->until_ms = t; o->has_until = true; }
+    } else if (!strcmp(n, "rate")) {
+        if (ts_parse_rate(val, &o->rate) != 0)
+            return ERR("%s: --rate='%s': expected N/s or N/m, N from 1 to 100000", cmd, val);
     } else if (!strcmp(n, "limit")) {
         char *end;
         errno = 0;
@@ -313,8 +332,15 @@ int ts_parse_args(int argc, char **argv, long long now_ms, struct ts_opts *o, ch
         return 0;
     if (o->from_topic && !o->namesrv)
         return ERR("%s: --from-topic needs --namesrv ADDR (the name server to read it from)", cmd);
-    if (o->cmd == TS_REPLAY && !o->namesrv)
+    if (o->cmd == TS_REPLAY && !o->namesrv && !o->dry_run)
         return ERR("replay: --namesrv ADDR is needed (the name server to send through)");
+    if (o->to && o->to_group)
+        return ERR("replay: --to and --to-group: give one (a topic, or one group's retry topic)");
+    if (o->to_group && (o->to_group[strspn(o->to_group, "abcdefghijklmnopqrstuvwxyz"
+                                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-|%")] ||
+                        strlen(o->to_group) > 120))
+        return ERR("replay: --to-group='%s': not a group name; expected A-Z a-z 0-9 _ - |",
+                   o->to_group);
     if (o->cmd == TS_SHOW && o->nids == 0)
         return ERR("show: which record? expected one or more record ids (as list prints them)");
     if (o->to && (o->to[strspn(o->to, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

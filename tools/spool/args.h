@@ -27,6 +27,8 @@ struct ts_opts {
     const char *namesrv;     /* --namesrv ADDR */
     const char *client_lib;  /* --client-lib PATH */
     const char *to;          /* replay --to TOPIC */
+    const char *to_group;    /* replay --to-group G: %RETRY%G with RETRY_TOPIC */
+    double rate;             /* replay --rate N/s: sends a second (0: unpaced) */
     const char *state;       /* replay --state FILE (topic source) */
     const char *group, *topic, *reason; /* filters: fnmatch(3) patterns */
     bool has_since, has_until;
@@ -52,6 +54,9 @@ int ts_parse_args(int argc, char **argv, long long now_ms, struct ts_opts *o, ch
  * a duration ago (30s, 15m, 2h, 7d). Returns 0, or -1.
  */
 int ts_parse_time(const char *v, long long now_ms, long long *out);
+
+/* A rate for --rate: N/s or N/m, N from 1 to 100000. 0 with *per_s, or -1. */
+int ts_parse_rate(const char *v, double *per_s);
 
 const char *ts_cmd_name(enum ts_cmd c);
 

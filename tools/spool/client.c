@@ -5,6 +5,7 @@
  */
 #include "util/scan.h"
 #include "tools/spool/client.h"
+#include "tools/spool/logdir.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -39,6 +40,9 @@ int ts_client_open(const char *path, struct ts_client *c, char *err, size_t errl
 {
     memset(c, 0, sizeof *c);
     const char *lib = path ? path : "librocketmq.so";
+    if (ts_log_dir(c->log_dir, sizeof c->log_dir, err, errlen) != 0)
+        return -1;
+    ts_log_dir_apply(c->log_dir);
     c->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!c->handle)
         return rc_errf(err, errlen, "cannot load the RocketMQ client library %s: %s%s", lib, dlerror(),

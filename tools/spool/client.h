@@ -15,9 +15,11 @@
 struct ts_client {
     void *handle;
     struct rc_topic_api api;
+    char log_dir[4096]; /* the client's logs (logdir.h) */
 };
 
-/* 0, or -1 with err naming the library and what is missing. */
+/* 0, or -1 with err naming the library and what is missing. The client's
+ * logs are pointed at the tool's directory (logdir.h) before it loads. */
 int ts_client_open(const char *path, struct ts_client *c, char *err, size_t errlen);
 
 /*

@@ -5,6 +5,7 @@
 #include "tools/spool/commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/spool/out.h"
@@ -32,6 +33,22 @@ int ts_cmd_list(struct ts_ctx *x)
         W(wr, reason);
 #undef W
     }
+    /* Copies of one message (dedup.h) are one line: the first shown, with
+     * the count. copies[root] counts the shown ones; shown[root] is set
+     * once its line is out. */
+    unsigned *copies = calloc(x->set.n ? x->set.n : 1, sizeof *copies);
+    char *shown = calloc(x->set.n ? x->set.n : 1, 1);
+    if (!copies || !shown) {
+        free(copies);
+        free(shown);
+        TS_SAY("out of memory");
+        return TS_EXIT_SOURCE;
+    }
+    for (size_t i = 0; i < x->set.n; i++) {
+        const struct ts_rec *e = &x->set.v[i];
+        if (e->ok && ts_match(o, e) && (!e->replayed || o->replayed))
+            copies[e->copy_of]++;
+    }
     if (o->json)
         fputs("[", stdout);
     else
@@ -52,6 +69,10 @@ int ts_cmd_list(struct ts_ctx *x)
             }
             continue;
         }
+        if (shown[e->copy_of])
+            continue;
+        shown[e->copy_of] = 1;
+        unsigned nc = copies[e->copy_of];
         char t[40], reason[300];
         ts_iso(e->r.diverted_at_ms, t, sizeof t);
         ts_reason(&e->r, reason, sizeof reason);
@@ -71,7 +92,7 @@ int ts_cmd_list(struct ts_ctx *x)
             ts_put_json_str(stdout, reason);
             fputs(",\"outcome\":", stdout);
             ts_put_json_str(stdout, e->r.outcome);
-            printf(",\"attempts\":%d,\"tags\":", e->r.attempts);
+            printf(",\"attempts\":%d,\"copies\":%u,\"tags\":", e->r.attempts, nc);
             ts_put_json_str(stdout, e->r.tags);
             fputs(",\"keys\":", stdout);
             ts_put_json_str(stdout, e->r.keys);
@@ -89,9 +110,13 @@ int ts_cmd_list(struct ts_ctx *x)
         }
         printf("  %8d  ", e->r.attempts);
         ts_put_safe(stdout, e->id, strlen(e->id), 0);
+        if (nc > 1)
+            printf("  (%u copies)", nc);
         fputs(e->replayed ? "  (replayed)\n" : "\n", stdout);
         n++;
     }
+    free(copies);
+    free(shown);
     if (o->json)
         fputs(n ? "\n]\n" : "]\n", stdout);
     return bad || x->partial ? TS_EXIT_PARTIAL : TS_EXIT_OK;

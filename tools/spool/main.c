@@ -22,7 +22,8 @@
  * whenever a record may be named by id. */
 static int needs_replayed(const struct ts_opts *o)
 {
-    return o->replayed || o->cmd == TS_SHOW || o->nids > 0 || o->cmd == TS_PURGE;
+    return o->replayed || o->cmd == TS_SHOW || o->nids > 0 || o->cmd == TS_PURGE ||
+           o->cmd == TS_REPLAY; /* replay: a copy replayed already is not sent again */
 }
 
 static int dispatch(struct ts_ctx *x)

@@ -11,6 +11,7 @@
 
 #include "io/read_file.h"
 #include "policy/config.h"
+#include "tools/spool/dedup.h"
 #include "tools/spool/out.h"
 
 /* The shim's own spool default, computed by its own config code. */
@@ -52,6 +53,16 @@ int ts_ctx_open_client(struct ts_ctx *x)
     return 0;
 }
 
+/* Which records are copies of one message (dedup.h). */
+static int dedup(struct ts_ctx *x)
+{
+    if (ts_set_dedup(&x->set) != 0) {
+        TS_SAY("out of memory");
+        return TS_EXIT_SOURCE;
+    }
+    return 0;
+}
+
 int ts_ctx_load(struct ts_ctx *x, int with_replayed)
 {
     char err[PATH_MAX + 512];
@@ -63,7 +74,7 @@ int ts_ctx_load(struct ts_ctx *x, int with_replayed)
             TS_SAY("%s", err);
             return TS_EXIT_SOURCE;
         }
-        return 0;
+        return dedup(x);
     }
     if (ts_ctx_open_client(x) != 0)
         return TS_EXIT_SOURCE;
@@ -91,7 +102,7 @@ int ts_ctx_load(struct ts_ctx *x, int with_replayed)
     for (size_t i = 0; i < x->set.n; i++)
         x->set.v[i].replayed = ts_ledger_has(&l, x->set.v[i].id);
     ts_ledger_free(&l);
-    return 0;
+    return dedup(x);
 }
 
 int ts_say_damaged(const struct ts_rec *e)
@@ -135,12 +146,16 @@ static const struct ts_rec *unique(const struct ts_ctx *x, const char *id,
 {
     const struct ts_rec *hit = NULL;
     size_t n = strlen(id);
-    for (size_t i = 0; i < x->set.n; i++)
-        if (match(&x->set.v[i], id, n)) {
-            if (hit)
-                return TS_AMBIGUOUS;
-            hit = &x->set.v[i];
-        }
+    for (size_t i = 0; i < x->set.n; i++) {
+        const struct ts_rec *e = &x->set.v[i];
+        if (!match(e, id, n))
+            continue;
+        if (hit && hit->copy_of != e->copy_of)
+            return TS_AMBIGUOUS;
+        /* Copies of one message (dedup.h) are one: the first not replayed. */
+        if (!hit || (hit->replayed && !e->replayed))
+            hit = e;
+    }
     return hit;
 }
 

@@ -35,7 +35,8 @@ int ts_ctx_open_client(struct ts_ctx *x);
 /* If e is damaged, name it on stderr with the reason and return 1; else 0. */
 int ts_say_damaged(const struct ts_rec *e);
 
-/* The record an id names: its record id, else a msgId of exactly one record.
+/* The record an id names: its record id, else a msgId of exactly one record
+ * (copies of one message count as one: the first not replayed is named).
  * NULL when none does; TS_AMBIGUOUS when several have that msgId. */
 #define TS_AMBIGUOUS ((const struct ts_rec *)-1)
 const struct ts_rec *ts_ctx_find(const struct ts_ctx *x, const char *id);

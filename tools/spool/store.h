@@ -21,6 +21,8 @@ struct ts_rec {
     struct rc_record r; /* when parsed */
     char *head;         /* when parsed: the header lines as in the input, for show */
     size_t head_len;
+    size_t copy_of;     /* ts_set_dedup: index of the first record of the same
+                           message (itself when it is the first or not ok) */
 };
 
 struct ts_set {
