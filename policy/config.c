@@ -10,6 +10,7 @@
 #include "policy/config.h"
 
 #include "policy/conffile.h"
+#include "util/escape.h"
 #include "util/editdist.h"
 #include "util/scan.h"
 
@@ -163,7 +164,7 @@ static void sanitize_err(char *err, size_t errlen)
         return;
     size_t n = strnlen(err, errlen - 1);
     char *copy = malloc(n + 1);
-    if (!copy) {
+    if (!copy) { /* out of memory: every byte to escape becomes '?' */
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] >= 0x7f)
                 err[i] = '?';
@@ -171,25 +172,7 @@ static void sanitize_err(char *err, size_t errlen)
         return;
     }
     memcpy(copy, err, n);
-    copy[n] = '\0';
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)copy[i];
-        char esc[5];
-        size_t k;
-        if (ch < 0x20 || ch >= 0x7f) {
-            snprintf(esc, sizeof esc, "\\x%02x", ch);
-            k = 4;
-        } else {
-            esc[0] = (char)ch;
-            k = 1;
-        }
-        if (o + k > errlen - 1)
-            break;
-        memcpy(err + o, esc, k);
-        o += k;
-    }
-    err[o] = '\0';
+    rc_escape(err, errlen, copy, n, RC_ESC_ASCII, NULL);
     free(copy);
 }
 
