@@ -47,7 +47,7 @@
  *       of an untracked message must make sure it is not tracked (issue 16:
  *       at most 2 x c)
  *   f   only in build/bench/percall_static (the shim's objects linked into the
- *       driver, -DBENCH_STATIC_SHIM): the shim's own handler, rc_dispatch,
+ *       driver, -DBENCH_STATIC_SHIM): the shim's own handler (rc_closure_call),
  *       reached from a static C thunk instead of a libffi closure; the
  *       alternative to libffi, measured side by side with c in one process
  *
@@ -81,9 +81,13 @@
 #include "bench/count.h"
 #include "bench/fakeclient.h"
 #ifdef BENCH_STATIC_SHIM
-#include "hooks/closure.h"
-#include "hooks/registry.h"
-#include "state/attempts.h"
+/* hooks/closure.h, declared here: its client/api.h and this driver's
+ * tests/capi/rocketmq_c.h each declare the client's types. */
+#include <stdbool.h>
+struct rc_registration;
+struct rc_registration *rc_closure_wrap(CPushConsumer *c, int (*cb)(CPushConsumer *, CMessageExt *),
+                                        bool orderly);
+void rc_closure_call(struct rc_registration *reg, void *ret, void **args);
 #endif
 
 #define RING 1024 /* distinct messages the failure rows cycle over */
@@ -171,7 +175,7 @@ static int thunk_ok(CPushConsumer *c, CMessageExt *m)
 {
     ffi_sarg ret;
     void *args[2] = {&c, &m};
-    rc_dispatch(NULL, &ret, args, thunk_reg);
+    rc_closure_call(thunk_reg, &ret, args);
     return (int)ret;
 }
 #endif
@@ -219,8 +223,8 @@ static void setup(void)
     cons_mt = consumer("bench_later_mt", cb_later_mt, &fn_mt);
 #ifdef BENCH_STATIC_SHIM
     CPushConsumer *ct = CreatePushConsumer("bench_thunk");
-    if (!ct || !(thunk_reg = rc_registry_wrap(ct, bench_cb_ok, false)))
-        die("rc_registry_wrap failed");
+    if (!ct || !(thunk_reg = rc_closure_wrap(ct, bench_cb_ok, false)))
+        die("rc_closure_wrap failed");
     fn_thunk = thunk_ok;
 #endif
     shim_loaded = fn_ok != bench_cb_ok && fn_later != bench_cb_later && fn_throw != bench_cb_throw &&

@@ -120,6 +120,11 @@ static handler_fn handler_for(void)
     }
 }
 
+void rc_closure_call(struct rc_registration *reg, void *ret, void **args)
+{
+    handler_for()(&cif, ret, args, reg);
+}
+
 struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly)
 {
     pthread_once(&cif_once, prep_cif);

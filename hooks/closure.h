@@ -17,4 +17,12 @@
  */
 struct rc_registration *rc_closure_wrap(CPushConsumer *c, rc_callback_fn cb, bool orderly);
 
+/*
+ * Call reg's handler directly, as its closure would, with libffi's
+ * arguments (args[0] points at the consumer, args[1] at the message; ret
+ * gets the ffi_sarg status): for a caller with its own compiled entry point
+ * (the benchmark's static thunk, row f).
+ */
+void rc_closure_call(struct rc_registration *reg, void *ret, void **args);
+
 #endif
