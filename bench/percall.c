@@ -88,6 +88,7 @@ struct rc_registration;
 struct rc_registration *rc_closure_wrap(CPushConsumer *c, int (*cb)(CPushConsumer *, CMessageExt *),
                                         bool orderly);
 void rc_closure_call(struct rc_registration *reg, void *ret, void **args);
+#include "state/attempts.h"
 #endif
 
 #define RING 1024 /* distinct messages the failure rows cycle over */
