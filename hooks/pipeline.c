@@ -90,6 +90,7 @@ int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt 
             .exc_type = call->exc_type,
             .signo = call->signo,
             .number = d.attempt,
+            .reconsume_times = d.reconsume_times,
         };
         if (rc_act(&d, call, rc_decide(&a, &d.settings), &answer))
             break;

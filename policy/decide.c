@@ -45,7 +45,7 @@ struct rc_decision rc_decide(const struct rc_attempt *a, const struct rc_decide_
     }
     /* A cap above the broker's maximum: the next send-back would not be
      * taken (lost on broker 5.x with client 1.2.x), so this is the last. */
-    if (d.verdict == RC_RETRY && s->broker_last > 0 && a->number >= s->broker_last) {
+    if (d.verdict == RC_RETRY && s->broker_last > 0 && a->reconsume_times + 1 >= s->broker_last) {
         d.verdict = RC_DIVERT;
         d.because = "broker_max";
     }

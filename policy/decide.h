@@ -33,6 +33,7 @@ struct rc_attempt {
     const char *exc_type; /* the exception's type (exception), else NULL */
     int signo;            /* the signal (signal), else 0 */
     int number;           /* 1 for the first delivery */
+    int reconsume_times;  /* the client's (the broker's) count: 0 where it keeps none */
 };
 
 /*
@@ -49,9 +50,10 @@ struct rc_decide_settings {
     int max_retries;
     unsigned catch_mask;
     const struct rc_nonretry *non_retryable; /* NULL or empty: none */
-    /* The last attempt whose failure may still be handed back to the
-     * broker (clustering: 1 + RC_BROKER_MAX_RECONSUME); 0 where the retries
-     * are the shim's or the client's own (orderly, broadcasting). */
+    /* The last attempt, as the broker counts it (reconsume times + 1),
+     * whose failure may still be handed back to the broker (clustering:
+     * 1 + RC_BROKER_MAX_RECONSUME); 0 where the retries are the shim's or
+     * the client's own (orderly, broadcasting). */
     int broker_last;
 };
 

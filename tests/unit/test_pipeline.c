@@ -207,6 +207,21 @@ static void cap_above_the_broker_diverts_at_its_last_attempt(void **state)
     assert_int_equal(stored_attempts, 17);
 }
 
+/* The broker's maximum is about its count, not the shim's: a clustering
+ * message the shim has seen fail 20 times while the client says reconsume
+ * times 0 (a client that keeps no count) is still retried below the cap. */
+static void broker_max_counts_the_brokers_count(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "30", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    struct fake_msg m = {"M13", "T1", 0};
+    for (int i = 1; i <= 20; i++)
+        assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(stores, 0);
+}
+
 /* Orderly retries are the client's own: a cap of 20 is honoured. */
 static void orderly_cap_above_16_is_honoured(void **state)
 {
@@ -330,6 +345,7 @@ int main(void)
         cmocka_unit_test(client_count_is_the_attempt),
         cmocka_unit_test(cap_above_the_broker_diverts_at_its_last_attempt),
         cmocka_unit_test(orderly_cap_above_16_is_honoured),
+        cmocka_unit_test(broker_max_counts_the_brokers_count),
         cmocka_unit_test(failed_store_is_not_acknowledged),
         cmocka_unit_test(non_retryable_status_diverts_at_once),
         cmocka_unit_test(broadcasting_retries_in_process),
