@@ -103,6 +103,12 @@ void *rc_listener_register(CPushConsumer *consumer, void *listener, const void *
     }
     if (is_c_api_listener(listener))
         return listener; /* the closure decides (see the top) */
+    /* The C++ consumer's group, for the records of those that read it from
+     * the registry (the delivery itself asks the client each time). */
+    const struct rc_client *cl = rc_client();
+    const char *g = cl->GetPushConsumerGroupID ? cl->GetPushConsumerGroupID(consumer) : NULL;
+    if (g)
+        rc_registry_set_group(consumer, g);
     bool orderly = rc_listener_type(listener) == RC_LST_TYPE_ORDERLY;
     struct rc_registration *reg = rc_registry_add(consumer, rc_listener_call_cb, orderly);
     void *w = reg ? rc_listener_new(consumer, listener, reg, layout.size, layout.vptr) : NULL;

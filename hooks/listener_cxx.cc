@@ -26,7 +26,12 @@
 
 #include "client/msgext.h"
 
-namespace {
+// Not in an anonymous namespace: a class with internal linkage tells GCC it
+// sees every class derived from it, and it would then devirtualise the calls
+// into the application's listener into calls of the Wrapper (an endless
+// recursion). The application's listener classes derive from the client's,
+// elsewhere: this type must stay open to that.
+namespace rc_lst {
 
 // libstdc++'s std::vector<T> object: {start, finish, end_of_storage}.
 struct Vec3 {
@@ -42,6 +47,13 @@ public:
     virtual int consumeMessage(const Vec3 &msgs) = 0;
     virtual int getMessageListenerType() = 0;
 };
+
+} // namespace rc_lst
+
+namespace {
+
+using rc_lst::Listener;
+using rc_lst::Vec3;
 
 // The listener and element size of the batch delivered on this thread.
 struct Current {
@@ -77,13 +89,7 @@ public:
         return rc_deliver_batch(reg_, static_cast<CPushConsumer *>(consumer_), msgs.begin,
                                 layout_.size, static_cast<size_t>(n));
     }
-    // GCC's speculative devirtualisation guesses inner_ may be a Wrapper and
-    // then sees a recursion; it never is one (rc_listener_is_wrapper at
-    // registration: never wrap twice).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winfinite-recursion"
     int getMessageListenerType() override { return inner_->getMessageListenerType(); }
-#pragma GCC diagnostic pop
 
 private:
     void *consumer_;
