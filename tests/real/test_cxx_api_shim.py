@@ -95,3 +95,21 @@ def test_cxx_listener_poison_capped_and_diverted(real_stack, cxx_consumer_bin, t
                for line in c.lines if line.startswith("batch "))
     note("cxx-api shim %s %s %s: poison called %d times, diverted (%s%s), followers consumed, alive"
          % (listener, kind, tag(s), len(poison), want_outcome, ", " + want_type if want_type else ""))
+
+
+@pytest.mark.parametrize("orderly", [False, True])
+def test_c_api_listener_is_not_wrapped_twice(real_stack, orderly):
+    # The C API's MessageListenerInner reaches the interposed
+    # registerMessageListener too; its callback is the shim's closure, which
+    # decides, so the listener is left as it is (one layer decides).
+    s = real_stack
+    topic, group = s.unique("capi_once_t"), s.unique("capi_once_g")
+    s.prepare(topic, group, queues=1)
+    args = ["--orderly"] if orderly else []
+    c = s.smoke_consumer(topic, group, *args, env={"LD_PRELOAD": str(SHIM),
+                                                   "RECONSUME_LOG_LEVEL": "debug"})
+    kind = "orderly" if orderly else "concurrent"
+    c.wait_for(lambda _: any("wrapped the %s callback of group %s" % (kind, group) in e
+                             for e in c.err_lines), timeout=60)
+    c.stop()
+    assert not any("C++ API listener" in e for e in c.err_lines), c.err_lines
