@@ -158,6 +158,24 @@ struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bo
     return r;
 }
 
+struct rc_registration *rc_registry_add(CPushConsumer *c, rc_callback_fn cb, bool orderly)
+{
+    pthread_mutex_lock(&lock);
+    struct rc_consumer *o = find(c, true);
+    struct rc_registration *r = o ? calloc(1, sizeof *r) : NULL;
+    if (r) {
+        r->cb = cb;
+        r->owner = o;
+        r->orderly = orderly;
+        r->next = o->regs;
+        o->regs = r;
+    }
+    pthread_mutex_unlock(&lock);
+    if (!r)
+        rc_log_once(add_said, RC_LOG_WARN, "out of memory; this listener passes through unwrapped");
+    return r;
+}
+
 void rc_registry_forget(CPushConsumer *c)
 {
     pthread_mutex_lock(&lock);
@@ -169,6 +187,10 @@ void rc_registry_forget(CPushConsumer *c)
         while (o->regs) {
             struct rc_registration *r = o->regs;
             o->regs = r->next;
+            if (!r->closure) { /* a listener's (rc_registry_add) */
+                free(r);
+                continue;
+            }
             r->next = free_list;
             free_list = r;
         }

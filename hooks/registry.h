@@ -57,6 +57,13 @@ struct rc_registration *rc_registry_wrap(CPushConsumer *c, rc_callback_fn cb, bo
                                          ffi_cif *cif,
                                          void (*handler)(ffi_cif *, void *, void **, void *));
 
+/*
+ * A new registration of cb for consumer c with no closure: a listener
+ * wrapper (hooks/listener_cxx.cc) holds it and calls the pipeline itself.
+ * NULL when out of memory (logged once). Freed at rc_registry_forget.
+ */
+struct rc_registration *rc_registry_add(CPushConsumer *c, rc_callback_fn cb, bool orderly);
+
 /* The consumer is destroyed (the real DestroyPushConsumer has returned). */
 void rc_registry_forget(CPushConsumer *c);
 

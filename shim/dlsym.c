@@ -89,7 +89,7 @@ _Static_assert(IX_CreatePushConsumer == 0 && IX_RegisterMessageCallback == 4,
 NO_SAN static int interposed_index(const char *name)
 {
     switch (name[0]) {
-    case 'C': case 'S': case 'R': case 'U': case 'D': break;
+    case 'C': case 'S': case 'R': case 'U': case 'D': case '_': break;
     default: return -1;
     }
     for (size_t i = 0; i < N_INTERPOSED; i++) {

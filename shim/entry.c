@@ -9,9 +9,14 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "client/real_dlsym.h"
 
 #include "client/api.h"
+#include "client/msgext.h"
 #include "hooks/closure.h"
+#include "hooks/listener.h"
 #include "hooks/registry.h"
 #include "hooks/runtime.h"
 #include "obs/log.h"
@@ -131,6 +136,64 @@ RC_EXPORT int UnregisterMessageCallback(CPushConsumer *consumer)
 RC_EXPORT int UnregisterMessageCallbackOrderly(CPushConsumer *consumer)
 {
     REAL(UnregisterMessageCallbackOrderly, 1, consumer);
+}
+
+/*
+ * DefaultMQPushConsumer::registerMessageListener(MQMessageListener *), the
+ * C++ API's registration (issue 12). Why this hook, and not
+ * MessageListenerInner::consumeMessage (weak, in its vtable through an
+ * R_X86_64_64 relocation, so interposable too):
+ * - every listener passes here: a C++ API program calls it through its PLT,
+ *   and the C API's RegisterMessageCallback[Orderly] builds its
+ *   MessageListenerInner and calls it through the client's own PLT
+ *   (R_X86_64_JUMP_SLOT against the exported symbol, both builds): a
+ *   preloaded definition wins both;
+ * - MessageListenerInner::consumeMessage sees only C API listeners, never a
+ *   C++ application's own listener class;
+ * - the wrapper is made once per registration, not per batch.
+ * In 2.1.0 this is a facade that tail-calls
+ * DefaultMQPushConsumerImpl::registerMessageListener through the PLT; only
+ * the facade is interposed: one wrap per registration. `this` is the
+ * pointer the C API knows as CPushConsumer* (both builds).
+ * What is registered is decided in hooks/batch.c (rc_listener_register).
+ */
+typedef void (*register_listener_fn)(CPushConsumer *, void *);
+RC_EXPORT void _ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE(
+    CPushConsumer *self, void *listener)
+{
+    register_listener_fn real =
+        rc_client()->_ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE;
+    if (!real) {
+        /* A client dlopen()ed RTLD_LOCAL is invisible to RTLD_NEXT, but its
+         * own code called us (the C API's registration): find it from the
+         * return address. */
+        int e = errno;
+        void *lib = rc_msgext_handle_of(__builtin_return_address(0));
+        void *p = lib ? rc_real_dlsym(lib, "_ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE")
+                      : NULL;
+        errno = e;
+        if (!p) {
+            rc_log_once(missing_register_listener, RC_LOG_ERROR,
+                        "the client's DefaultMQPushConsumer::registerMessageListener was not found");
+            return;
+        }
+        memcpy(&real, &p, sizeof p);
+    }
+    if (!self || !listener || !rc_active()) {
+        real(self, listener);
+        return;
+    }
+    int e = errno;
+    rc_setup_first_registration();
+    void *w = listener;
+    if (rc_active()) {
+        void *fn;
+        memcpy(&fn, &real, sizeof fn);
+        w = rc_listener_register(self, listener, fn);
+    }
+    errno = e;
+    real(self, w);
+    errno = e;
 }
 
 RC_EXPORT int DestroyPushConsumer(CPushConsumer *consumer)

@@ -307,3 +307,51 @@ def test_running_pid_disabled(tmp_path):
 def test_no_such_pid():
     r = rc("doctor", "999999999")
     assert r.returncode == 2 and "no such process" in r.stderr
+
+
+# ------------------------------------------------- C++ API and 5.x client ----
+
+def test_cxx_api_consumer_is_recognised(tmp_path):
+    # A program importing the mangled DefaultMQPushConsumer::registerMessageListener
+    # (and no C API registration): a C++ API consumer, wrappable.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (tmp_path / "client.c").write_text(
+        "void _ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE"
+        "(void *c, void *l) { (void)c; (void)l; }\n"
+        "void *CreatePushConsumer(const char *g) { (void)g; return 0; }\n"
+        "int RegisterMessageCallback(void *c, void *f) { (void)c; (void)f; return 0; }\n")
+    cc(lib / "librocketmq.so", "-shared", "-fPIC", str(tmp_path / "client.c"))
+    (tmp_path / "app.c").write_text(
+        "void _ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE"
+        "(void *, void *);\n"
+        "int main(void) { _ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17"
+        "MQMessageListenerE(0, 0); return 0; }\n")
+    exe = cc(tmp_path / "cxx_consumer", str(tmp_path / "app.c"), f"-L{lib}", "-lrocketmq")
+    r = doctor(exe, LD_LIBRARY_PATH=str(lib))
+    assert r.returncode == 0, r.stdout
+    assert "DefaultMQPushConsumer::registerMessageListener, a C++ API consumer (the program)" in r.stdout
+    assert r.stdout.rstrip().endswith("verdict: dynamically linked client, wrappable (exit 0)")
+
+
+@pytest.mark.parametrize("grpc", [True, False])
+def test_5x_grpc_client_is_named_and_not_supported(tmp_path, grpc):
+    # A librocketmq.so with rocketmq:: C++ names and no C API: with gRPC's
+    # names it is the 5.x client; without, it is not called one.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    fns = ["_ZN8rocketmq12PushConsumer5startEv"] + (["_ZN4grpc13CreateChannelEv"] if grpc else [])
+    (tmp_path / "client.c").write_text("".join("void %s(void) {}\n" % f for f in fns))
+    cc(lib / "librocketmq.so", "-shared", "-fPIC", str(tmp_path / "client.c"))
+    (tmp_path / "app.c").write_text(
+        "void _ZN8rocketmq12PushConsumer5startEv(void);\n"
+        "int main(void) { _ZN8rocketmq12PushConsumer5startEv(); return 0; }\n")
+    exe = cc(tmp_path / "consumer5", str(tmp_path / "app.c"), f"-L{lib}", "-lrocketmq")
+    r = doctor(exe, LD_LIBRARY_PATH=str(lib))
+    assert r.returncode == 5, r.stdout
+    if grpc:
+        assert "is the 5.x gRPC client (apache/rocketmq-clients)" in r.stdout
+        assert r.stdout.rstrip().endswith("verdict: 5.x gRPC client, not supported (exit 5)")
+    else:
+        assert "5.x" not in r.stdout
+        assert "verdict: not a RocketMQ consumer (exit 5)" in r.stdout

@@ -53,10 +53,12 @@ CLIENT_FUNCTIONS = set(re.findall(
     (ROOT / "tests" / "capi" / "rocketmq_c.h").read_text())) | {"GetMessageBodyLength"}
 # dlsym and dlvsym hand the client functions out to programs that dlopen()
 # the client (issue 8, shim/dlsym.c); tests/dlopen checks they change nothing else.
-ALLOWED = CLIENT_FUNCTIONS | {"dlsym", "dlvsym"}
+# The C++ API's registerMessageListener (mangled): the listener hook.
+REGISTER_LISTENER = "_ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE"
+ALLOWED = CLIENT_FUNCTIONS | {"dlsym", "dlvsym", REGISTER_LISTENER}
 REQUIRED = {"RegisterMessageCallback", "RegisterMessageCallbackOrderly", "UnregisterMessageCallback",
             "UnregisterMessageCallbackOrderly", "SetPushConsumerMessageModel", "CreatePushConsumer",
-            "SetPushConsumerGroupID", "DestroyPushConsumer"}
+            "SetPushConsumerGroupID", "DestroyPushConsumer", REGISTER_LISTENER}
 
 
 def exported(path):

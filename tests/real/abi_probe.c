@@ -5,7 +5,7 @@
  *   abi_probe PATH/librocketmq.so
  *
  * One "key=value" line each (tests/real/test_listener_abi.py reads them):
- *   msgext.size        sizeof(MQMessageExt) by listener/msgext.c's probe
+ *   msgext.size        sizeof(MQMessageExt) by client/msgext.c's probe
  *                      (or msgext.error=<why>)
  *   msgext.count       rc_msgext_count over a 3-element reserve()d span whose
  *                      elements were constructed by the library (expect 3)
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listener/msgext.h"
+#include "client/msgext.h"
 
 static const char *const symbols[] = {
     "_ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE",

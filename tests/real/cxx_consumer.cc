@@ -40,7 +40,7 @@
  *   done deliveries=N batches=N
  * --check-capi: per batch, compares the C accessors (GetMessageId, ...,
  * called on &msgs[i] as a CMessageExt*) with the C++ getters, the element
- * size found by listener/msgext.c with the compiled sizeof, and
+ * size found by client/msgext.c with the compiled sizeof, and
  * GetPushConsumerGroupID((CPushConsumer*)consumer) with the group.
  * Exits after --max-ms (default 30000), --idle-ms without a call (after the
  * first), or --expect messages with status 0; --no-shutdown: _exit(0)
@@ -48,7 +48,7 @@
  */
 #include "tests/capi/rocketmq_c.h"
 #include "tests/cxxapi/rocketmq_cxx.h"
-#include "listener/msgext.h"
+#include "client/msgext.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>

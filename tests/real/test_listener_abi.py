@@ -3,7 +3,7 @@ both real client builds (no broker needed): run with
     python3 -m pytest tests/real/test_listener_abi.py -q
 
 - build/real/abi_probe (dlopen + dlsym + dladdr): sizeof(MQMessageExt) found
-  at run time by listener/msgext.c, the listener vtables' slots, which
+  at run time by client/msgext.c, the listener vtables' slots, which
   listener-level symbols each build exports;
 - objdump/readelf: the C API registers its MessageListenerInner through the
   PLT, so a preloaded registerMessageListener sees C API listeners too.

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hooks/closure.h"
+#include "hooks/listener.h"
 #include "hooks/pipeline.h"
 #include "hooks/registry.h"
 #include "hooks/runtime.h"
@@ -337,6 +338,84 @@ static void errno_is_kept(void **state)
     assert_int_equal(errno, EDOM);
 }
 
+/* ---- a listener's batch (hooks/batch.c) ------------------------------------ */
+
+static int called[8]; /* calls per message of the batch */
+
+/* Fails the message whose id starts with 'P'; counts calls per message. */
+static int app_by_id(CPushConsumer *c, CMessageExt *m)
+{
+    (void)c;
+    const struct fake_msg *f = (const struct fake_msg *)m;
+    called[f->id[1] - '0']++;
+    return f->id[0] == 'P' ? RC_RECONSUME_LATER : RC_CONSUME_SUCCESS;
+}
+
+static const struct rc_registration *batch_reg(const char *const *env, bool orderly)
+{
+    (void)configure(env, RC_CLUSTERING, orderly);
+    memset(called, 0, sizeof called);
+    const struct rc_registration *reg = rc_registry_add(consumer, app_by_id, orderly);
+    assert_non_null(reg);
+    return reg;
+}
+
+static int deliver_batch(const struct rc_registration *reg, struct fake_msg *v, size_t n)
+{
+    return rc_deliver_batch(reg, consumer, (char *)v, sizeof *v, n);
+}
+
+/* Concurrent: every message is called once; one failure makes the batch
+ * RECONSUME_LATER (the client's rule); all good, CONSUME_SUCCESS. */
+static void batch_concurrent_calls_every_message(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
+    const struct rc_registration *reg = batch_reg(env, false);
+    struct fake_msg v[4] = {{"G0", "T1", 0}, {"P1", "T1", 0}, {"G2", "T1", 0}, {"G3", "T1", 0}};
+    assert_int_equal(deliver_batch(reg, v, 4), RC_RECONSUME_LATER);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(called[i], 1);
+    assert_int_equal(stores, 0);
+    struct fake_msg good[2] = {{"G0", "T1", 0}, {"G1", "T1", 0}};
+    assert_int_equal(deliver_batch(reg, good, 2), RC_CONSUME_SUCCESS);
+}
+
+/* Concurrent, the poison at its last attempt (client count 2 = attempt 3 =
+ * 1 + N): diverted before the batch is acknowledged, and the batch passes. */
+static void batch_concurrent_poison_at_the_cap_is_diverted(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
+    const struct rc_registration *reg = batch_reg(env, false);
+    struct fake_msg v[3] = {{"G0", "T1", 2}, {"P1", "T1", 2}, {"G2", "T1", 2}};
+    assert_int_equal(deliver_batch(reg, v, 3), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+    assert_string_equal(stored_because, "cap");
+    assert_int_equal(stored_attempts, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(called[i], 1);
+}
+
+/* Orderly: a failure stops the batch; the message behind it is not called. */
+static void batch_orderly_stops_at_a_failure(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
+    const struct rc_registration *reg = batch_reg(env, true);
+    struct fake_msg v[3] = {{"G0", "T1", 0}, {"P1", "T1", 0}, {"G2", "T1", 0}};
+    assert_int_equal(deliver_batch(reg, v, 3), RC_RECONSUME_LATER);
+    assert_int_equal(called[0], 1);
+    assert_int_equal(called[1], 1);
+    assert_int_equal(called[2], 0);
+    /* the shim's own count caps it: attempts 2, then 3 = 1 + N: diverted */
+    assert_int_equal(deliver_batch(reg, v + 1, 2), RC_RECONSUME_LATER);
+    assert_int_equal(deliver_batch(reg, v + 1, 2), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+    assert_int_equal(called[1], 3);
+    assert_int_equal(called[2], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +432,9 @@ int main(void)
         cmocka_unit_test(observe_changes_nothing),
         cmocka_unit_test(rule_settings_win),
         cmocka_unit_test(errno_is_kept),
+        cmocka_unit_test(batch_concurrent_calls_every_message),
+        cmocka_unit_test(batch_concurrent_poison_at_the_cap_is_diverted),
+        cmocka_unit_test(batch_orderly_stops_at_a_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The C++ API's registration: a program importing it is a C++ API consumer. */
+#define CXX_REGISTER "_ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_17MQMessageListenerE"
+
 /* The program and its libraries: too big for the stack. */
 static struct doctor_objs closure;
 
@@ -197,9 +200,42 @@ static int static_verdict(const char *internal)
 }
 
 /*
+ * The 5.x client (apache/rocketmq-clients' C++ client) is another library
+ * under the same name: a gRPC client with a C++ API of its own
+ * (rocketmq::PushConsumer, SimpleConsumer, ...) and no C API. The test:
+ * the library defines none of the remoting client's push consumer
+ * functions (CreatePushConsumer, RegisterMessageCallback, the C++ API's
+ * DefaultMQPushConsumer::registerMessageListener: every 1.x and 2.x build
+ * exports all three), yet carries rocketmq:: names, and carries gRPC's
+ * (grpc:: symbols, or a libgrpc dependency). Absent functions alone would
+ * also fit a producer-only build or some unrelated librocketmq; the gRPC
+ * names are what the 5.x client has and the remoting clients never link.
+ */
+static bool is_grpc_client(const struct elfx *e)
+{
+    if (elfx_dynsym(e, "CreatePushConsumer") == ELFX_DEFINED ||
+        elfx_dynsym(e, "RegisterMessageCallback") == ELFX_DEFINED ||
+        elfx_dynsym(e, CXX_REGISTER) == ELFX_DEFINED)
+        return false;
+    return elfx_contains(e, "8rocketmq") && (elfx_contains(e, "4grpc") || elfx_contains(e, "libgrpc"));
+}
+
+static int grpc_verdict(const char *lib)
+{
+    say("  %s is the 5.x gRPC client (apache/rocketmq-clients): it has rocketmq:: and gRPC "
+        "symbols and none of the remoting client's push consumer functions "
+        "(RegisterMessageCallback, DefaultMQPushConsumer::registerMessageListener)\n", lib);
+    say("  the shim wraps the 1.x/2.x remoting client (rocketmq-client-cpp) only; it does not "
+        "support the 5.x client\n");
+    say("verdict: 5.x gRPC client, not supported (exit %d)\n", CLI_EXIT_NOT_CONSUMER);
+    return CLI_EXIT_NOT_CONSUMER;
+}
+
+/*
  * (a) Linked dynamically: who imports the registration, who provides it.
  * Names what the loader would not find and the client found. Returns 0
- * (wrappable) when the registration is imported, else -1 (not decided).
+ * (wrappable) when the registration is imported, the exit status when the
+ * client is the 5.x gRPC client (not supported), else -1 (not decided).
  */
 static int linked_verdict(const char *arg, int rmq)
 {
@@ -207,7 +243,8 @@ static int linked_verdict(const char *arg, int rmq)
     const size_t n_objs = closure.n;
     int provider = -1;
     for (size_t i = 1; i < n_objs && provider < 0; i++)
-        if (objs[i].path[0] && elfx_dynsym(&objs[i].e, "RegisterMessageCallback") == ELFX_DEFINED)
+        if (objs[i].path[0] && (elfx_dynsym(&objs[i].e, "RegisterMessageCallback") == ELFX_DEFINED ||
+                                elfx_dynsym(&objs[i].e, CXX_REGISTER) == ELFX_DEFINED))
             provider = (int)i;
     char importers[1024] = "";
     bool imports = false;
@@ -225,6 +262,15 @@ static int linked_verdict(const char *arg, int rmq)
             sappend(importers, sizeof importers, i == 0 ? "the program" : objs[i].path);
             sappend(importers, sizeof importers, ")");
         }
+        if (elfx_dynsym(&objs[i].e, CXX_REGISTER) == ELFX_UNDEF) {
+            imports = true;
+            if (importers[0])
+                sappend(importers, sizeof importers, ", ");
+            sappend(importers, sizeof importers,
+                    "DefaultMQPushConsumer::registerMessageListener, a C++ API consumer (");
+            sappend(importers, sizeof importers, i == 0 ? "the program" : objs[i].path);
+            sappend(importers, sizeof importers, ")");
+        }
     }
     for (size_t i = 1; i < n_objs; i++)
         if (!objs[i].path[0])
@@ -238,6 +284,8 @@ static int linked_verdict(const char *arg, int rmq)
                objs[client].how);
         say("  client generation: %s\n", gen);
     }
+    if (client >= 0 && is_grpc_client(&objs[client].e))
+        return grpc_verdict(objs[client].path);
     if (!imports)
         return -1;
     say("  imports %s\n", importers);
@@ -298,7 +346,8 @@ int doctor_program(const char *arg)
     const char *internal = client_inside(exe, rmq >= 0);
     if (internal)
         return static_verdict(internal);
-    if (linked_verdict(arg, rmq) == 0)
-        return 0;
+    int v = linked_verdict(arg, rmq);
+    if (v >= 0)
+        return v;
     return unlinked_verdict(exe, rmq >= 0);
 }

@@ -7,7 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "listener/msgext.h"
+#include "client/msgext.h"
 
 #include <dlfcn.h>
 #include <stdint.h>
