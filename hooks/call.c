@@ -72,6 +72,10 @@ static rc_callback_fn pick(struct rc_delivery *d, int attempt)
     if (!d->injected)
         return d->reg->cb;
     rc_count(&rc_stats.injected_faults[d->injected->action]);
+    /* Said before a delay starts: an experiment can tell the fault is in force. */
+    if (rc_log_enabled(RC_LOG_DEBUG))
+        rc_log(RC_LOG_DEBUG, "msgId=%s attempt %d: injecting %s", d->id ? d->id : "?", attempt,
+               rc_inject_action_name(d->injected->action));
     return rc_inject_begin(d->injected, d->reg->cb);
 }
 

@@ -15,9 +15,9 @@ def test_observe_mode_changes_nothing(real_stack, tmp_path):
     for g in (g_base, g_obs):
         s.prepare(topic, g)
     env = {"RECONSUME_MODE": "observe", "RECONSUME_MAX_RETRIES": "2", "RECONSUME_OBSERVE_RECORD": "1"}
+    [(msgid, _)] = s.send(topic, [("T", "poison", "status:7")])
     base = Consumer(s, tmp_path / "base", "c", topic, g_base, shim=False, env=env)
     obs = Consumer(s, tmp_path / "obs", "c", topic, g_obs, env=env)
-    [(msgid, _)] = s.send(topic, [("T", "poison", "status:7")])
     for c in (base, obs):
         assert exits_cleanly(s, c, c.finish())
     strip = lambda c: [(d["keys"], d["reconsume"], d["ret"]) for d in c.deliveries()]
@@ -45,9 +45,9 @@ def test_seeded_injection_repeats_exactly(real_stack, tmp_path):
         s.prepare(topic, g)
     env = lambda seed: {"RECONSUME_INJECT": "reconsume,p=0.3,first=1", "RECONSUME_INJECT_SEED": seed,
                         "RECONSUME_MAX_RETRIES": "2", "RECONSUME_LOG_LEVEL": "debug"}
+    s.send(topic, [("T", f"m{i}", f"ok {i}") for i in range(40)])
     cs = [Consumer(s, tmp_path / f"c{i}", "c", topic, g, env=env(seed))
           for i, (g, seed) in enumerate(zip(groups, ("42", "42", "43")))]
-    s.send(topic, [("T", f"m{i}", f"ok {i}") for i in range(40)])
     for c in cs:
         assert exits_cleanly(s, c, c.finish())
     # The draw is a function of (seed, msgId, attempt). Which deliveries
@@ -77,10 +77,10 @@ def test_rules_give_topics_their_own_cap(real_stack, tmp_path):
     s.prepare(fast, g_fast)
     s.prepare(slow, g_slow)
     env = {"RECONSUME_MAX_RETRIES": "1", "RECONSUME_RULES": f"topic={fast} => max_retries=0 name=fast"}
-    cf = Consumer(s, tmp_path / "fast", "c", fast, g_fast, env=env)
-    cs = Consumer(s, tmp_path / "slow", "c", slow, g_slow, env=env)
     s.send(fast, [("T", "f", "status:1")])
     s.send(slow, [("T", "s", "status:1")])
+    cf = Consumer(s, tmp_path / "fast", "c", fast, g_fast, env=env)
+    cs = Consumer(s, tmp_path / "slow", "c", slow, g_slow, env=env)
     for c in (cf, cs):
         assert exits_cleanly(s, c, c.finish())
     assert len(cf.of("f")) == 1
@@ -96,9 +96,9 @@ def test_non_retryable_exception_diverted_at_once(real_stack, tmp_path):
     s = real_stack
     topic, group = s.unique("nr_t"), s.unique("nr_g")
     s.prepare(topic, group)
+    s.send(topic, [("T", "x", "throw:std")])
     c = Consumer(s, tmp_path / "c", "cxx", topic, group,
                  env={"RECONSUME_NON_RETRYABLE": "std::runtime_error", "RECONSUME_MAX_RETRIES": "5"})
-    s.send(topic, [("T", "x", "throw:std")])
     assert exits_cleanly(s, c, c.finish())
     assert len(c.of("x")) == 1
     (rec,) = c.spool
@@ -139,9 +139,9 @@ def test_statistics_per_topic_and_series(real_stack, tmp_path):
     s = real_stack
     topic, group = s.unique("st_t"), s.unique("st_g")
     s.prepare(topic, group)
+    s.send(topic, [("T", f"ok{i}", "ok") for i in range(5)] + [("T", "bad", "status:1")])
     c = Consumer(s, tmp_path / "c", "c", topic, group,
                  env={"RECONSUME_MAX_RETRIES": "1", "RECONSUME_STATS_INTERVAL_MS": "500"})
-    s.send(topic, [("T", f"ok{i}", "ok") for i in range(5)] + [("T", "bad", "status:1")])
     assert exits_cleanly(s, c, c.finish())
     st = c.stats
     key = lambda o: f'reconsume_topic_deliveries_total{{group="{group}",topic="{topic}",outcome="{o}",injected="false"}}'

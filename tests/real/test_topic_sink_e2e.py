@@ -66,8 +66,8 @@ def test_diverted_to_a_topic_with_every_property(real_stack, tmp_path):
     poison = "POISON_" + group          # the default: topic alone
     s.prepare(topic, group)
     s.create_topic(poison)
-    c = consume(s, tmp_path / "c", topic, group, {"RECONSUME_MAX_RETRIES": "1", "RECONSUME_SINK": "topic"})
     [(mid, _), _] = s.send(topic, [("TagP", "kp 1", "status:1 caf\u00e9"), ("T", "fine", "ok")])
+    c = consume(s, tmp_path / "c", topic, group, {"RECONSUME_MAX_RETRIES": "1", "RECONSUME_SINK": "topic"})
     assert c.wait(120) == 0, c.err_lines[-20:]
     assert s.wait_count(poison, 1) == 1
     assert not (tmp_path / "c" / "spool" / "new").exists() or not list((tmp_path / "c" / "spool" / "new").iterdir())
@@ -97,12 +97,12 @@ def test_refused_send_falls_back_or_is_retried(real_stack, tmp_path):
     topic, g1, g2 = s.unique("rf_t"), s.unique("rf_g"), s.unique("rf_h")
     s.prepare(topic, g1)
     s.prepare(topic, g2)
+    [(mid, _)] = s.send(topic, [("T", "refused", "status:1")])
     chain = consume(s, tmp_path / "chain", topic, g1,
                     {"RECONSUME_MAX_RETRIES": "1", "RECONSUME_SINK": "topic:SCHEDULE_TOPIC_XXXX,spool"})
     only = consume(s, tmp_path / "only", topic, g2,
                    {"RECONSUME_MAX_RETRIES": "1", "RECONSUME_SINK": "topic:SCHEDULE_TOPIC_XXXX"},
                    idle_ms=12000)
-    [(mid, _)] = s.send(topic, [("T", "refused", "status:1")])
     assert chain.wait(120) == 0
     (rec,) = [parse_record(p) for p in (tmp_path / "chain" / "spool" / "new").iterdir()]
     assert rec.h("Msg-Id") == mid
@@ -129,8 +129,8 @@ def test_replay_spooled_records_to_the_fixed_consumer(real_stack, tmp_path):
     s = real_stack
     topic, group = s.unique("rs_t"), s.unique("rs_g")
     s.prepare(topic, group)
-    c = consume(s, tmp_path / "c", topic, group, {"RECONSUME_MAX_RETRIES": "1"})
     s.send(topic, [("TA", "p1", "status:1"), ("TB", "p2", "fail-until:99"), ("T", "ok", "ok")])
+    c = consume(s, tmp_path / "c", topic, group, {"RECONSUME_MAX_RETRIES": "1"})
     assert c.wait(120) == 0
     spool = tmp_path / "c" / "spool"
     assert len(list((spool / "new").iterdir())) == 2
@@ -148,9 +148,9 @@ def test_replay_topic_records_to_the_fixed_consumer(real_stack, tmp_path):
     poison = topic + "_DLQ"
     s.prepare(topic, group)
     s.create_topic(poison)
+    s.send(topic, [("TA", "q1", "status:1"), ("TB", "q2", "status:1")])
     c = consume(s, tmp_path / "c", topic, group,
                 {"RECONSUME_MAX_RETRIES": "0", "RECONSUME_SINK": "topic:%TOPIC%_DLQ"})
-    s.send(topic, [("TA", "q1", "status:1"), ("TB", "q2", "status:1")])
     assert c.wait(120) == 0
     assert s.wait_count(poison, 2) == 2
     st = json.loads(tool(s, "stats", "--from-topic", poison, "--namesrv", s.namesrv, "--json").stdout)
@@ -168,8 +168,8 @@ def test_replay_killed_halfway_then_rerun(real_stack, tmp_path):
     topic, group = s.unique("rk_t"), s.unique("rk_g")
     s.prepare(topic, group)
     n = 24
-    c = consume(s, tmp_path / "c", topic, group, {"RECONSUME_MAX_RETRIES": "0"})
     s.send(topic, [("T", "k%02d" % i, "status:1") for i in range(n)])
+    c = consume(s, tmp_path / "c", topic, group, {"RECONSUME_MAX_RETRIES": "0"})
     assert c.wait(180) == 0
     spool = tmp_path / "c" / "spool"
     assert len(list((spool / "new").iterdir())) == n
@@ -210,12 +210,15 @@ def test_broker_stopped_during_a_diversion(real_stack, tmp_path):
     topic, group = s.unique("bs_t"), s.unique("bs_g")
     s.prepare(topic, group)
     s.create_topic("POISON_" + group)
-    c = consume(s, tmp_path / "c", topic, group,
-                {"RECONSUME_MAX_RETRIES": "0", "RECONSUME_SINK": "topic,spool",
-                 "RECONSUME_INJECT": "delay:6000,key=stop-me"}, idle_ms=15000, max_ms=120000)
-    time.sleep(3)                         # the consumer has its routes
+    # Sent first: a new group starts at the queue's first offset, so the
+    # message is delivered as soon as the consumer has its routes.
     [(mid, _)] = s.send(topic, [("T", "stop-me", "status:1")])
-    time.sleep(2.5)                       # delivered; the shim sleeps in the injected delay
+    c = consume(s, tmp_path / "c", topic, group,
+                {"RECONSUME_MAX_RETRIES": "0", "RECONSUME_SINK": "topic,spool", "RECONSUME_LOG_LEVEL": "debug",
+                 "RECONSUME_INJECT": "delay:6000,key=stop-me"}, idle_ms=15000, max_ms=120000)
+    # The shim says (at debug level) that the injected delay starts: the
+    # broker stops while the shim holds the delivery.
+    c.wait_for(lambda _: any("msgId=%s attempt 1: injecting delay" % mid in x for x in c.err_lines), 90)
     env = dict(os.environ, RECONSUME_NAMESRV_PORT=s.namesrv.split(":")[1],
                RECONSUME_BROKER_PORT=s.broker.split(":")[1])
     t0 = time.monotonic()
