@@ -5,6 +5,7 @@
 #include "state/crashes.h"
 
 #include "io/read_file.h"
+#include "util/grow.h"
 #include "util/percent.h"
 #include "util/scan.h"
 
@@ -109,14 +110,10 @@ bool rc_crash_add(struct rc_crash_table *l, const struct rc_crash_key *k, int co
     }
     if (l->n >= RC_JOURNAL_MAX_ENTRIES)
         return false;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct rc_crash *g = realloc(l->c, cap * sizeof *g);
-        if (!g)
-            return false;
-        l->c = g;
-        l->cap = cap;
-    }
+    void *c = l->c;
+    if (!rc_grow(&c, &l->cap, l->n, sizeof *l->c, 16))
+        return false;
+    l->c = c;
     if ((l->n + 1) * 2 > l->idx_cap) {
         size_t cap = l->idx_cap ? l->idx_cap * 2 : 32;
         uint32_t *idx = calloc(cap, sizeof *idx);

@@ -11,8 +11,10 @@
 
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
 
+#include "util/grow.h"
 #include "util/pause.h"
 #include "util/percent.h"
 #include "util/scan.h"
@@ -90,6 +92,29 @@ static void echo_and_error_line(void **state)
     assert_string_equal(err, "X=3");
 }
 
+static void grow_doubles_and_refuses_overflow(void **state)
+{
+    (void)state;
+    void *v = NULL;
+    size_t cap = 0;
+    assert_true(rc_grow(&v, &cap, 0, sizeof(int), 4));
+    assert_int_equal(cap, 4);
+    assert_true(rc_grow(&v, &cap, 3, sizeof(int), 4)); /* room left: unchanged */
+    assert_int_equal(cap, 4);
+    assert_true(rc_grow(&v, &cap, 4, sizeof(int), 4));
+    assert_int_equal(cap, 8);
+    ((int *)v)[7] = 7;                                  /* the room is there */
+    void *before = v;
+    size_t huge = SIZE_MAX / 2 + 1;                     /* doubling would wrap */
+    assert_false(rc_grow(&v, &huge, SIZE_MAX / 2 + 1, 1, 4));
+    assert_ptr_equal(v, before);
+    assert_int_equal(huge, SIZE_MAX / 2 + 1);
+    cap = SIZE_MAX / 16;                                /* the bytes would wrap */
+    assert_false(rc_grow(&v, &cap, SIZE_MAX / 16, 16, 4));
+    assert_int_equal(cap, SIZE_MAX / 16);
+    free(v);
+}
+
 static void pause_waits_at_least_that_long(void **state)
 {
     (void)state;
@@ -111,6 +136,7 @@ int main(void)
         cmocka_unit_test(signal_names_both_ways),
         cmocka_unit_test(strict_integers),
         cmocka_unit_test(echo_and_error_line),
+        cmocka_unit_test(grow_doubles_and_refuses_overflow),
         cmocka_unit_test(pause_waits_at_least_that_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,8 @@
  */
 #include "tools/spool/store.h"
 
+#include "util/grow.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,14 +30,10 @@
 
 struct ts_rec *ts_set_add(struct ts_set *s)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct ts_rec *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        s->v = v;
-        s->cap = cap;
-    }
+    void *v = s->v;
+    if (!rc_grow(&v, &s->cap, s->n, sizeof *s->v, 64))
+        return NULL;
+    s->v = v;
     struct ts_rec *e = &s->v[s->n++];
     memset(e, 0, sizeof *e);
     return e;
