@@ -95,6 +95,9 @@ def run(s, work):
         fate = (f"diverted ({rec.h('Outcome')}"
                 + (f": {rec.h('Exception-Type')}" if rec.h("Exception-Type") else "")
                 + (f": {rec.h('Signal')}" if rec.h("Signal") else "") + ")") if rec else "acknowledged"
+        failed = sum(1 for d in calls if d["keys"] == key and d["ret"] != "0")
+        if not rec and failed:
+            fate += f" after {failed} failed call{'s' if failed > 1 else ''}"
         attempts = rec.h("Attempts") if rec else "-"
         if rec and rec.h("Attempts") and per_key.get(key, 0) < int(rec.h("Attempts")):
             fewer.append(key)
@@ -104,9 +107,10 @@ def run(s, work):
     # What the figures say, worked out from them (they depend on how the
     # client batched the messages and on how the shim handles a batch).
     if fewer:
-        print(f"  {', '.join(fewer)}: fewer calls than attempts. The client hands a whole batch back\n"
-              "  when one message of it fails, and the broker counts that send-back as an attempt of\n"
-              "  every message in it, also one the callback never saw (README, \"What the clients do\").")
+        print(f"  {', '.join(fewer)}: fewer calls than attempts. The client hands a batch back whole\n"
+              "  when one message of it fails: the messages after the failing one are sent back\n"
+              "  without being called, and the broker counts each send-back as an attempt\n"
+              "  (README, \"What the clients do\").")
     elif records:
         print("  Every diverted message had as many calls as attempts.")
     good = [k for k in per_key if k.startswith("ok-") and per_key[k] > 1]
