@@ -188,6 +188,22 @@ def test_every_library_variable_is_in_the_readme_tables():
     assert readme_table_vars() == lib_vars()
 
 
+def test_readme_table_defaults_are_the_table_s():
+    """A number or boolean's default in README's short table is settings.def's."""
+    text = readme_texts()[0].split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    cells = {}
+    for line in text.splitlines():
+        if line.startswith("| `RECONSUME_"):
+            f = [c.strip() for c in line.strip("|").split("|")]
+            cells[f[0].strip("`")] = f[1]
+    checked = 0
+    for st in settings():
+        if st.kind in ("LONG", "BOOL"):
+            assert cells[st.var] == f"`{st.default}`", (st.var, cells[st.var], st.default)
+            checked += 1
+    assert checked >= 10
+
+
 def test_every_library_variable_is_in_reconsume_7():
     items = man_items(MAN7, ".SH ENVIRONMENT", ".SH THE SPOOL")
     names = [re.fullmatch(r"\.B (" + VAR + ")", h).group(1) for h, _ in items]
