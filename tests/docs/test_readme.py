@@ -153,3 +153,16 @@ def test_console_block(workdir, start, block):
         assert matches(expected, actual), (
             f"README.md:{start}: $ {cmd}\n--- shown:\n" + "\n".join(expected)
             + "\n--- got:\n" + "\n".join(actual))
+
+
+def test_the_two_commands_are_the_makefile_s_and_ci_s():
+    """README's two commands: `make demo`, and the suite command .ci/run runs."""
+    text = README.read_text().split("\n## The two commands\n", 1)[1].split("\n## ", 1)[0]
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    cmds = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.lstrip().startswith("#")
+          and not line.startswith(("set ", "cd "))]
+    assert cmds == ["make demo", ci[-1]] and ci[-1] == "make check", (cmds, ci)
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^check:", makefile, re.M)
