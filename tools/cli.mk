@@ -3,7 +3,7 @@
 # POLICY_OBJ).
 #
 #   make cli          build/reconsume (finds the library next to itself)
-#   make cli-test     python3 -m pytest tests/cli
+#   make cli-test     python3 -m pytest tests/cli tests/docs (README's console blocks)
 #   make install      PREFIX=/usr/local DESTDIR= LIBDIR BINDIR MANDIR
 #   make uninstall    the same variables
 #
@@ -35,8 +35,8 @@ $(B)/obj/tools/cli/%.o: tools/cli/%.c
 $(B)/reconsume: $(CLI_OBJ) $(POLICY_OBJ)
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(POLICY_OBJ) $(CLI_LIBS)
 
-cli-test: lib programs $(B)/reconsume
-	$(PYTEST) tests/cli
+cli-test: lib programs $(B)/reconsume $(B)/reconsume-spool
+	$(PYTEST) tests/cli tests/docs
 
 # Rebuilt on every install: LIBDIR may differ from the last one.
 install: $(B)/libreconsume.so $(B)/reconsume $(B)/reconsume-spool $(CLI_MAN)
