@@ -119,8 +119,8 @@ static bool find_program(const char *arg, char *out, size_t cap)
 static int script_verdict(const char *path, const char *line)
 {
     /* A Python script that imports the rocketmq package: the package
-     * loads librocketmq.so with ctypes, that is dlopen (README, "Consumers
-     * that dlopen() the client: Python"). */
+     * loads librocketmq.so with ctypes, that is dlopen (docs/python.md:
+     * how the Python packages load the client). */
     if (strstr(line, "python") && script_mentions(path, "rocketmq"))
         return dlopen_verdict("the script runs under Python and names the rocketmq "
                               "package, which loads the client with ctypes (dlopen)");
