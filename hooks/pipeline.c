@@ -68,6 +68,8 @@ static void count_failure(struct rc_delivery *d)
  */
 static void backoff_pause(uint32_t ms)
 {
+    if (ms == 0)
+        return;
     rc_count(&rc_stats.backoff_pauses);
     atomic_fetch_add_explicit(&rc_stats.backoff_pause_ms, ms, memory_order_relaxed);
     rc_pause_ms((long)ms);

@@ -24,6 +24,7 @@
 #include "tests/double/double.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 struct item {
     const struct CMessageExt *tmpl;
@@ -66,6 +67,14 @@ static void block_queue(struct rmqd_worker *w, int q)
     w->blocked[w->nblocked++] = q;
 }
 
+/* CLOCK_MONOTONIC in microseconds: the clock around each call (the log's t_us=). */
+static long long now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 /* One call of the callback; returns its status. *ok is 0 when none is registered. */
 static int deliver(struct rmqd_worker *w, const struct item *it, int *ok)
 {
@@ -77,11 +86,11 @@ static int deliver(struct rmqd_worker *w, const struct item *it, int *ok)
     *ok = 1;
     struct CMessageExt *m = rmqd_msg_clone(it->tmpl);
     m->reconsume = it->reconsume;
-    rmqd_log("call id=%s attempt=%d reconsume=%d queue=%d thread=%d", m->id, it->attempt,
-             it->reconsume, m->queue, w->index);
+    rmqd_log("call id=%s attempt=%d reconsume=%d queue=%d thread=%d t_us=%lld", m->id, it->attempt,
+             it->reconsume, m->queue, w->index, now_us());
     int status = cb(w->c, m);
-    rmqd_log("deliver id=%s attempt=%d reconsume=%d status=%d", it->tmpl->id, it->attempt,
-             it->reconsume, status);
+    rmqd_log("deliver id=%s attempt=%d reconsume=%d status=%d t_us=%lld", it->tmpl->id, it->attempt,
+             it->reconsume, status, now_us());
     rmqd_msg_free(m);
     return status;
 }

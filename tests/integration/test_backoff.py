@@ -1,0 +1,115 @@
+"""RECONSUME_BACKOFF against the test double: the orderly gaps between a
+poison's calls follow the schedule, broadcasting's in-process pauses follow
+it, a rule's backoff= wins over the global one, and the schedule shows in
+the record and the stats. Without the variable nothing changes.
+
+The gaps are measured with the double's own clock around each call (t_us=
+of its call lines, CLOCK_MONOTONIC). The double pauses 1000 ms before an
+orderly local retry here (RMQ_DOUBLE_ORDERLY_DELAY_MS), as the real client
+does (RC_BACKOFF_ORDERLY_CLIENT_MS): the shim waits the rest of each delay.
+"""
+N = 3
+CLIENT_MS = 1000  # the client's own orderly pause, emulated by the double
+# A pause never ends early (nanosleep); late it may be, on a loaded machine:
+# a gap is the schedule's delay, plus at most this much for the two
+# processes' scheduling (2 cores shared by the whole suite).
+LATE_MS = 400
+
+
+def gaps_ms(r, msg_id):
+    t = [int(e.fields["t_us"]) for e in r.calls(msg_id)]
+    return [(b - a) / 1000 for a, b in zip(t, t[1:])]
+
+
+def assert_gaps(gaps, want):
+    assert len(gaps) == len(want), (gaps, want)
+    for g, w in zip(gaps, want):
+        assert w - 1 <= g <= w + LATE_MS, (gaps, want)
+
+
+def orderly(shim_run, env, script=None):
+    return shim_run("c", script or ["id=P queue=0 offset=10 body=status:1",
+                                    "id=G queue=0 offset=11 body=ok"],
+                    {"RECONSUME_MAX_RETRIES": str(N), "RMQ_DOUBLE_ORDERLY_DELAY_MS": str(CLIENT_MS),
+                     **env}, extra_args=["--orderly"])
+
+
+def test_orderly_gaps_follow_the_schedule(shim_run):
+    r = orderly(shim_run, {"RECONSUME_BACKOFF": "200ms,1500ms,2500ms"})
+    assert r.returncode == 0, r.stderr
+    assert r.statuses("P") == [1] * N + [0]
+    assert r.fates == {"P": "acked", "G": "acked"}
+    # 200ms is below the client's own pause: that pause is the floor
+    assert_gaps(gaps_ms(r, "P"), [CLIENT_MS, 1500, 2500])
+    (rec,) = r.spool
+    assert rec.h("Backoff") == "200ms,1500ms,2500ms; last=2500ms"
+    st = r.stats
+    assert st['reconsume_backoff_info{rule="",schedule="200ms,1500ms,2500ms"}'] == 1
+    assert st["reconsume_backoff_pauses_total"] == 2              # 0 ms for the first
+    assert st["reconsume_backoff_pause_milliseconds_total"] == 500 + 1500
+
+
+def test_orderly_exponential_and_the_last_delay_repeats(shim_run):
+    r = orderly(shim_run, {"RECONSUME_BACKOFF": "exp:1200ms*2,max=2s", "RECONSUME_MAX_RETRIES": "3"})
+    assert r.returncode == 0, r.stderr
+    assert_gaps(gaps_ms(r, "P"), [1200, 2000, 2000])
+    assert r.spool[0].h("Backoff") == "exp:1200ms*2,max=2s; last=2s"
+
+
+def test_orderly_without_the_variable_is_unchanged(shim_run):
+    r = orderly(shim_run, {})
+    assert r.statuses("P") == [1] * N + [0]
+    assert_gaps(gaps_ms(r, "P"), [CLIENT_MS] * N)  # the client's own pause alone
+    (rec,) = r.spool
+    assert rec.h("Backoff") is None
+    assert r.stats['reconsume_backoff_info{rule="",schedule="off"}'] == 1
+    assert r.stats["reconsume_backoff_pauses_total"] == 0
+
+
+def test_a_rule_s_backoff_wins(shim_run):
+    script = ["id=P queue=0 topic=Slow body=status:1", "id=Q queue=1 topic=Fast body=status:1"]
+    r = orderly(shim_run, {"RECONSUME_BACKOFF": "1800ms", "RECONSUME_MAX_RETRIES": "1",
+                           "RECONSUME_RULES": "topic=Fast => backoff=off"}, script)
+    assert r.returncode == 0, r.stderr
+    assert_gaps(gaps_ms(r, "P"), [1800])
+    assert_gaps(gaps_ms(r, "Q"), [CLIENT_MS])
+    recs = {rec.h("Msg-Id"): rec for rec in r.spool}
+    assert recs["P"].h("Backoff") == "1800ms; last=1800ms"
+    assert recs["Q"].h("Backoff") is None
+    assert recs["Q"].h("Rule") == "rule 1: topic=Fast => backoff=off"
+    assert r.stats['reconsume_backoff_info{rule="1",schedule="off"}'] == 1
+
+
+def test_broadcasting_pauses_follow_the_schedule(shim_run):
+    env = {"RECONSUME_MAX_RETRIES": str(N), "RECONSUME_BACKOFF": "100ms,300ms"}
+    r = shim_run("c", ["id=M1 body=status:1"], env, extra_args=["--broadcast"])
+    assert r.returncode == 0, r.stderr
+    assert r.rets("M1") == ["1"] * (N + 1)
+    assert r.stats["reconsume_backoff_pauses_total"] == N
+    assert r.stats["reconsume_backoff_pause_milliseconds_total"] == 100 + 300 + 300
+    # the in-process calls are one call of the client's: its clock around it
+    (call,) = r.calls("M1")
+    (done,) = [e for e in r.events if e.kind == "deliver" and e.fields["id"] == "M1"]
+    took = (int(done.fields["t_us"]) - int(call.fields["t_us"])) / 1000
+    assert 700 - 1 <= took <= 700 + LATE_MS, took
+    assert r.spool[0].h("Backoff") == "100ms,300ms; last=300ms"
+
+
+def test_broadcasting_without_the_variable_keeps_its_pause(shim_run):
+    env = {"RECONSUME_MAX_RETRIES": str(N), "RECONSUME_BROADCAST_BACKOFF_MS": "150"}
+    r = shim_run("c", ["id=M1 body=status:1"], env, extra_args=["--broadcast"])
+    (call,) = r.calls("M1")
+    (done,) = [e for e in r.events if e.kind == "deliver" and e.fields["id"] == "M1"]
+    took = (int(done.fields["t_us"]) - int(call.fields["t_us"])) / 1000
+    assert 3 * 150 - 1 <= took <= 3 * 150 + LATE_MS, took
+    assert r.stats["reconsume_backoff_pauses_total"] == 0
+
+
+def test_a_bad_value_is_reported_and_strict_mode_stops(shim_run):
+    r = shim_run("c", ["id=M1 body=ok"], {"RECONSUME_BACKOFF": "1s,,2s"})
+    assert r.returncode == 0
+    assert any("RECONSUME_BACKOFF='1s,,2s': delay 2 is empty; expected DELAY[,DELAY]..." in line
+               for line in r.err), r.stderr
+    r = shim_run("c", ["id=M1 body=ok"], {"RECONSUME_BACKOFF": "5", "RECONSUME_STRICT": "1"})
+    assert r.returncode == 78
+    assert any("RECONSUME_BACKOFF='5': delay 1 has no unit" in line for line in r.err), r.stderr
