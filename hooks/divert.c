@@ -35,12 +35,10 @@ int rc_divert(const struct rc_delivery *d, const struct rc_call *call, const cha
     char backoff[RC_BACKOFF_MAX_STEPS * 8 + 32];
     if (rc_backoff_set(d->backoff)) {
         rc_backoff_format(d->backoff, backoff, sizeof backoff);
-        /* The gap before this attempt, where the shim made it: broadcasting
-         * the schedule's delay, orderly that with the client's own pause. */
+        /* The shim's pause before this attempt, where it made one
+         * (orderly: the client's own pause came after it). */
         if (d->attempt > 1 && d->mode != RC_MODE_CLUSTERING) {
             uint32_t ms = rc_backoff_delay_ms(d->backoff, (unsigned)d->attempt - 1);
-            if (d->mode == RC_MODE_ORDERLY && ms < RC_BACKOFF_ORDERLY_CLIENT_MS)
-                ms = RC_BACKOFF_ORDERLY_CLIENT_MS;
             char last[16];
             rc_backoff_format_ms(ms, last, sizeof last);
             size_t n = strlen(backoff);

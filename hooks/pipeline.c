@@ -62,9 +62,9 @@ static void count_failure(struct rc_delivery *d)
 
 /*
  * Orderly, a retry: the queue is blocked either way, so with a schedule in
- * force the consume thread waits here, before the client's own pause
- * (RC_BACKOFF_ORDERLY_CLIENT_MS), for the gap between the calls to be the
- * schedule's. Without one, nothing changes.
+ * force the consume thread waits the schedule's delay here, before it hands
+ * the failure back; the client's own pause follows (about 100 ms with client
+ * 1.2.3; policy/backoff.h). Without one, nothing changes.
  */
 static void backoff_pause(uint32_t ms)
 {
@@ -78,7 +78,7 @@ static void backoff_pause(uint32_t ms)
 static void orderly_pause(const struct rc_delivery *d)
 {
     if (rc_backoff_set(d->backoff) && d->attempt >= 1)
-        backoff_pause(rc_backoff_orderly_pause_ms(d->backoff, (unsigned)d->attempt));
+        backoff_pause(rc_backoff_delay_ms(d->backoff, (unsigned)d->attempt));
 }
 
 int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt *m,

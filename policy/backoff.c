@@ -178,12 +178,6 @@ uint32_t rc_backoff_level_ms(int level)
     return level >= 1 && level <= RC_BACKOFF_LEVELS ? levels[level - 1] : 0;
 }
 
-uint32_t rc_backoff_orderly_pause_ms(const struct rc_backoff *b, unsigned retry)
-{
-    uint32_t d = rc_backoff_delay_ms(b, retry);
-    return d > RC_BACKOFF_ORDERLY_CLIENT_MS ? d - RC_BACKOFF_ORDERLY_CLIENT_MS : 0;
-}
-
 void rc_backoff_format_ms(uint32_t ms, char *buf, size_t cap)
 {
     if (ms == 0)

@@ -26,7 +26,10 @@
  *   RECONSUME_BACKOFF=exp:1s*2,max=10m      1 s, 2 s, 4 s ... 8m32s, 10m, 10m ...
  *
  * What it changes (man/reconsume.7): orderly, the pause before the local
- * retry; broadcasting, the pause between in-process retries (instead of
+ * retry (the shim waits rc_backoff_delay_ms in the consume thread before it
+ * hands the failure back; the client then adds its own pause: measured
+ * about 100 ms with client 1.2.3, and 1000 ms in the 1.2.5+ sources,
+ * ConsumeMessageOrderlyService's tryLockLaterAndReconsumeDelay); broadcasting, the pause between in-process retries (instead of
  * RECONSUME_BROADCAST_BACKOFF_MS); clustering, the delay of the shim's own
  * retry copy (4.x: rc_backoff_level_at_or_above; 5.x: RC_BACKOFF_TIMER_*).
  *
@@ -67,14 +70,6 @@
 #define RC_BACKOFF_TIMER_PROPERTY "TIMER_DELAY_MS"
 /* The 4.x broker's default messageDelayLevel has this many levels. */
 #define RC_BACKOFF_LEVELS 18
-
-/*
- * The C/C++ client's own pause before an orderly local retry, which comes
- * after the shim's (rocketmq-client-cpp ConsumeMessageOrderlyService: after
- * RECONSUME_LATER it reschedules the queue in 1000 ms; a timer below 1000
- * ms is raised to 1000). An orderly gap is never shorter.
- */
-#define RC_BACKOFF_ORDERLY_CLIENT_MS 1000u
 
 enum rc_backoff_kind {
     RC_BACKOFF_NONE = 0, /* unset or 'off': today's behaviour */
@@ -123,13 +118,6 @@ int rc_backoff_level_at_or_above(uint32_t ms);
 
 /* The delay of a 4.x level (1..18) in ms; 0 for any other level. */
 uint32_t rc_backoff_level_ms(int level);
-
-/*
- * The shim's own pause before an orderly local retry, so that the gap
- * between the calls is the schedule's: the delay less the client's own
- * RC_BACKOFF_ORDERLY_CLIENT_MS, at least 0.
- */
-uint32_t rc_backoff_orderly_pause_ms(const struct rc_backoff *b, unsigned retry);
 
 /*
  * The schedule as it would be written, canonical ("200ms,1s,2s",

@@ -2,7 +2,7 @@
  * test_backoff.c - RECONSUME_BACKOFF (policy/backoff.c): every accepted form
  * and its canonical text, the delay of each retry (the last repeats, the
  * exponential form saturates at its max without overflow), the 4.x delay
- * levels at and around every boundary, the orderly pause, the one-line
+ * levels at and around every boundary, the one-line
  * error for each bad form, and the wiring into the config and a rule.
  */
 #include <setjmp.h>
@@ -214,20 +214,6 @@ static void levels(void **state)
     assert_int_equal(rc_backoff_level_at_or_above(rc_backoff_delay_ms(&b, 3)), 18);
 }
 
-static void orderly_pause(void **state)
-{
-    (void)state;
-    struct rc_backoff b;
-    parses("200ms,1s,2s,1500ms", &b, "200ms,1s,2s,1500ms");
-    /* the client adds its own 1 s: the shim waits the rest, never less than 0 */
-    assert_int_equal(rc_backoff_orderly_pause_ms(&b, 1), 0);
-    assert_int_equal(rc_backoff_orderly_pause_ms(&b, 2), 0);
-    assert_int_equal(rc_backoff_orderly_pause_ms(&b, 3), 1000);
-    assert_int_equal(rc_backoff_orderly_pause_ms(&b, 4), 500);
-    assert_int_equal(rc_backoff_orderly_pause_ms(&b, 99), 500);
-    assert_int_equal(rc_backoff_orderly_pause_ms(NULL, 3), 0);
-}
-
 static void formats(void **state)
 {
     (void)state;
@@ -330,7 +316,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lists),         cmocka_unit_test(exponential),
         cmocka_unit_test(bad_forms),     cmocka_unit_test(levels),
-        cmocka_unit_test(orderly_pause), cmocka_unit_test(formats),
+        cmocka_unit_test(formats),
         cmocka_unit_test(config_and_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
