@@ -14,6 +14,7 @@
  *       fate is "stuck" and the queue's later messages get fate "blocked".
  *   broadcasting (model 0): delivered once; a non-zero return -> "dropped".
  *
+ *   RMQ_DOUBLE_CLOCK=1  the call and deliver lines end in t_us=<CLOCK_MONOTONIC us>
  *   RMQ_DOUBLE_RETRY_DELAY_MS, RMQ_DOUBLE_ORDERLY_DELAY_MS  pause before a
  *       redelivery (default 0).
  *
@@ -23,6 +24,7 @@
  */
 #include "tests/double/double.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -86,11 +88,19 @@ static int deliver(struct rmqd_worker *w, const struct item *it, int *ok)
     *ok = 1;
     struct CMessageExt *m = rmqd_msg_clone(it->tmpl);
     m->reconsume = it->reconsume;
-    rmqd_log("call id=%s attempt=%d reconsume=%d queue=%d thread=%d t_us=%lld", m->id, it->attempt,
-             it->reconsume, m->queue, w->index, now_us());
+    /* RMQ_DOUBLE_CLOCK=1: the clock around the call, t_us= (else the lines
+     * stay comparable between runs) */
+    char t[32] = "";
+    int timed = rmqd_env_long("RMQ_DOUBLE_CLOCK", 0) != 0;
+    if (timed)
+        snprintf(t, sizeof t, " t_us=%lld", now_us());
+    rmqd_log("call id=%s attempt=%d reconsume=%d queue=%d thread=%d%s", m->id, it->attempt,
+             it->reconsume, m->queue, w->index, t);
     int status = cb(w->c, m);
-    rmqd_log("deliver id=%s attempt=%d reconsume=%d status=%d t_us=%lld", it->tmpl->id, it->attempt,
-             it->reconsume, status, now_us());
+    if (timed)
+        snprintf(t, sizeof t, " t_us=%lld", now_us());
+    rmqd_log("deliver id=%s attempt=%d reconsume=%d status=%d%s", it->tmpl->id, it->attempt,
+             it->reconsume, status, t);
     rmqd_msg_free(m);
     return status;
 }

@@ -4,7 +4,7 @@ it, a rule's backoff= wins over the global one, and the schedule shows in
 the record and the stats. Without the variable nothing changes.
 
 The gaps are measured with the double's own clock around each call (t_us=
-of its call lines, CLOCK_MONOTONIC). The double pauses 100 ms before an
+of its call lines with RMQ_DOUBLE_CLOCK=1, CLOCK_MONOTONIC). The double pauses 100 ms before an
 orderly local retry here (RMQ_DOUBLE_ORDERLY_DELAY_MS), as client 1.2.3 was
 measured to (tests/real/test_backoff_e2e.py): the shim's pause comes before
 it, so a gap is the schedule's delay plus the client's own.
@@ -28,8 +28,12 @@ def assert_gaps(gaps, want):
         assert w - 1 <= g <= w + LATE_MS, (gaps, want)
 
 
+def run(shim_run, program, script, env, **kw):
+    return shim_run(program, script, {"RMQ_DOUBLE_CLOCK": "1", **env}, **kw)
+
+
 def orderly(shim_run, env, script=None):
-    return shim_run("c", script or ["id=P queue=0 offset=10 body=status:1",
+    return run(shim_run, "c", script or ["id=P queue=0 offset=10 body=status:1",
                                     "id=G queue=0 offset=11 body=ok"],
                     {"RECONSUME_MAX_RETRIES": str(N), "RMQ_DOUBLE_ORDERLY_DELAY_MS": str(CLIENT_MS),
                      **env}, extra_args=["--orderly"])
@@ -82,7 +86,7 @@ def test_a_rule_s_backoff_wins(shim_run):
 
 def test_broadcasting_pauses_follow_the_schedule(shim_run):
     env = {"RECONSUME_MAX_RETRIES": str(N), "RECONSUME_BACKOFF": "100ms,300ms"}
-    r = shim_run("c", ["id=M1 body=status:1"], env, extra_args=["--broadcast"])
+    r = run(shim_run, "c", ["id=M1 body=status:1"], env, extra_args=["--broadcast"])
     assert r.returncode == 0, r.stderr
     assert r.rets("M1") == ["1"] * (N + 1)
     assert r.stats["reconsume_backoff_pauses_total"] == N
@@ -97,7 +101,7 @@ def test_broadcasting_pauses_follow_the_schedule(shim_run):
 
 def test_broadcasting_without_the_variable_keeps_its_pause(shim_run):
     env = {"RECONSUME_MAX_RETRIES": str(N), "RECONSUME_BROADCAST_BACKOFF_MS": "150"}
-    r = shim_run("c", ["id=M1 body=status:1"], env, extra_args=["--broadcast"])
+    r = run(shim_run, "c", ["id=M1 body=status:1"], env, extra_args=["--broadcast"])
     (call,) = r.calls("M1")
     (done,) = [e for e in r.events if e.kind == "deliver" and e.fields["id"] == "M1"]
     took = (int(done.fields["t_us"]) - int(call.fields["t_us"])) / 1000
@@ -106,10 +110,10 @@ def test_broadcasting_without_the_variable_keeps_its_pause(shim_run):
 
 
 def test_a_bad_value_is_reported_and_strict_mode_stops(shim_run):
-    r = shim_run("c", ["id=M1 body=ok"], {"RECONSUME_BACKOFF": "1s,,2s"})
+    r = run(shim_run, "c", ["id=M1 body=ok"], {"RECONSUME_BACKOFF": "1s,,2s"})
     assert r.returncode == 0
     assert any("RECONSUME_BACKOFF='1s,,2s': delay 2 is empty; expected DELAY[,DELAY]..." in line
                for line in r.err), r.stderr
-    r = shim_run("c", ["id=M1 body=ok"], {"RECONSUME_BACKOFF": "5", "RECONSUME_STRICT": "1"})
+    r = run(shim_run, "c", ["id=M1 body=ok"], {"RECONSUME_BACKOFF": "5", "RECONSUME_STRICT": "1"})
     assert r.returncode == 78
     assert any("RECONSUME_BACKOFF='5': delay 1 has no unit" in line for line in r.err), r.stderr
