@@ -64,7 +64,7 @@ static void count_failure(struct rc_delivery *d)
  * Orderly, a retry: the queue is blocked either way, so with a schedule in
  * force the consume thread waits the schedule's delay here, before it hands
  * the failure back; the client's own pause follows (about 100 ms with client
- * 1.2.3; policy/backoff.h). Without one, nothing changes.
+ * 1.2.3, 1000 ms with 2.1.0; policy/backoff.h). Without one, nothing changes.
  */
 static void backoff_pause(uint32_t ms)
 {

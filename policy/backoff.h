@@ -6,9 +6,13 @@
  * no allocation; a schedule is a value (copy it freely), read-only after
  * load, so any number of threads may read one at once.
  *
- * Grammar (the anchors: NATS JetStream's consumer BackOff, a list of
- * durations whose last one is reused; RocketMQ 5's customized retry policy,
- * a list, and its exponential one, initial * multiplier^n up to a max)
+ * Grammar. The anchors: NATS JetStream's consumer BackOff, a list of
+ * durations whose last one is reused; RocketMQ 5's group retry policies
+ * (remoting/.../subscription, 5.3.3): CustomizedRetryPolicy, a list (by
+ * default the 18 delay levels) whose last one repeats, and
+ * ExponentialRetryPolicy, min(max, initial * multiplier^reconsumeTimes),
+ * initial 5s, max 2h, multiplier 2 by default (its first retry waits
+ * initial, as retry 1 here waits DELAY).
  * ------------------------------------------------------------------------
  *   BACKOFF = LIST | EXP | 'off'
  *   LIST    = DELAY [ ',' DELAY ]...        1 to RC_BACKOFF_MAX_STEPS delays:
@@ -28,8 +32,9 @@
  * What it changes (man/reconsume.7): orderly, the pause before the local
  * retry (the shim waits rc_backoff_delay_ms in the consume thread before it
  * hands the failure back; the client then adds its own pause: measured
- * about 100 ms with client 1.2.3, and 1000 ms in the 1.2.5+ sources,
- * ConsumeMessageOrderlyService's tryLockLaterAndReconsumeDelay); broadcasting, the pause between in-process retries (instead of
+ * about 100 ms with client 1.2.3 and 1000 ms with 2.1.0, as in the 1.2.5+
+ * sources, ConsumeMessageOrderlyService's tryLockLaterAndReconsumeDelay);
+ * broadcasting, the pause between in-process retries (instead of
  * RECONSUME_BROADCAST_BACKOFF_MS); clustering, the delay of the shim's own
  * retry copy (4.x: rc_backoff_level_at_or_above; 5.x: RC_BACKOFF_TIMER_*).
  *
