@@ -32,6 +32,8 @@ static void apply_rule(struct rc_delivery *d)
     }
     if (r->has_non_retryable)
         d->settings.non_retryable = &r->non_retryable;
+    if (r->has_backoff)
+        d->backoff = &r->backoff;
     size_t i = (size_t)(r - rc_rt.cfg.rules.v);
     if (rc_rt.rule_sinks && rc_rt.rule_sinks[i].n > 0)
         d->sinks = &rc_rt.rule_sinks[i];
@@ -74,6 +76,7 @@ void rc_begin(struct rc_delivery *d, const struct rc_registration *reg, CPushCon
     };
     d->kind = rc_rt.call_kind;
     d->sinks = &rc_rt.cfg.sink;
+    d->backoff = &rc_rt.cfg.backoff;
     if (rc_rt.cfg.rules.n > 0)
         apply_rule(d);
 

@@ -44,6 +44,7 @@ struct rc_delivery {
     struct rc_decide_settings settings;
     enum rc_call_kind kind;
     const struct rc_sinkspec *sinks;
+    const struct rc_backoff *backoff; /* the schedule in force (rc_backoff_set: one is) */
 
     /* this attempt: call */
     int attempt;                           /* 1 for the first delivery */

@@ -5,6 +5,7 @@
 #include "hooks/divert.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,20 @@ int rc_divert(const struct rc_delivery *d, const struct rc_call *call, const cha
     if (d->injected) {
         snprintf(injected, sizeof injected, "rule %d: %s", d->injected->index, d->injected->spec);
         r.injected = injected;
+    }
+    char backoff[RC_BACKOFF_MAX_STEPS * 8 + 32];
+    if (rc_backoff_set(d->backoff)) {
+        rc_backoff_format(d->backoff, backoff, sizeof backoff);
+        /* The shim's pause before this attempt, where it made one
+         * (orderly: the client's own pause came after it). */
+        if (d->attempt > 1 && d->mode != RC_MODE_CLUSTERING) {
+            uint32_t ms = rc_backoff_delay_ms(d->backoff, (unsigned)d->attempt - 1);
+            char last[16];
+            rc_backoff_format_ms(ms, last, sizeof last);
+            size_t n = strlen(backoff);
+            snprintf(backoff + n, sizeof backoff - n, "; last=%s", last);
+        }
+        r.backoff = backoff;
     }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);

@@ -12,6 +12,7 @@
 #include "hooks/pipeline.h"
 
 #include <errno.h>
+#include <stdint.h>
 
 #include "hooks/act.h"
 #include "hooks/begin.h"
@@ -59,6 +60,27 @@ static void count_failure(struct rc_delivery *d)
         d->attempt = own;
 }
 
+/*
+ * Orderly, a retry: the queue is blocked either way, so with a schedule in
+ * force the consume thread waits the schedule's delay here, before it hands
+ * the failure back; the client's own pause follows (about 100 ms with client
+ * 1.2.3, 1000 ms with 2.1.0; policy/backoff.h). Without one, nothing changes.
+ */
+static void backoff_pause(uint32_t ms)
+{
+    if (ms == 0)
+        return;
+    rc_count(&rc_stats.backoff_pauses);
+    atomic_fetch_add_explicit(&rc_stats.backoff_pause_ms, ms, memory_order_relaxed);
+    rc_pause_ms((long)ms);
+}
+
+static void orderly_pause(const struct rc_delivery *d)
+{
+    if (rc_backoff_set(d->backoff) && d->attempt >= 1)
+        backoff_pause(rc_backoff_delay_ms(d->backoff, (unsigned)d->attempt));
+}
+
 int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt *m,
                const struct rc_call *made, long long made_elapsed_ns)
 {
@@ -92,10 +114,18 @@ int rc_deliver(const struct rc_registration *reg, CPushConsumer *c, CMessageExt 
             .number = d.attempt,
             .reconsume_times = d.reconsume_times,
         };
-        if (rc_act(&d, call, rc_decide(&a, &d.settings), &answer))
+        const struct rc_decision dec = rc_decide(&a, &d.settings);
+        if (rc_act(&d, call, dec, &answer)) {
+            if (dec.verdict == RC_RETRY && d.mode == RC_MODE_ORDERLY && !rc_rt.cfg.observe)
+                orderly_pause(&d);
             break;
-        /* Broadcasting: no one else will retry it; do it here. */
-        rc_pause_ms(rc_rt.cfg.broadcast_backoff_ms);
+        }
+        /* Broadcasting: no one else will retry it; do it here, after the
+         * schedule's pause where one is in force. */
+        if (rc_backoff_set(d.backoff))
+            backoff_pause(rc_backoff_delay_ms(d.backoff, (unsigned)d.attempt));
+        else
+            rc_pause_ms(rc_rt.cfg.broadcast_backoff_ms);
         rc_count(&rc_stats.inprocess_retries);
         d.attempt++;
         rc_call_app(&d, false, &own_call);

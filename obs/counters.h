@@ -27,6 +27,8 @@ struct rc_stats {
     atomic_ulong track_evictions;   /* the shim's own counts: entries evicted at the bound */
     atomic_ulong track_refused;     /* failures it could not track (id too long, table full) */
     atomic_ulong inprocess_retries; /* broadcasting: extra calls made by the shim */
+    atomic_ulong backoff_pauses;    /* pauses of RECONSUME_BACKOFF (or a rule's) taken */
+    atomic_ulong backoff_pause_ms;  /* and their sum, in ms */
     atomic_ulong signal_recoveries;
     atomic_ulong would_divert;      /* observe mode */
     atomic_ulong registrations;

@@ -83,6 +83,33 @@ static void write_detail(FILE *f)
     }
 }
 
+static const struct rc_backoff *backoff_global;
+static const struct rc_rules *backoff_rules;
+
+void rc_stats_backoff_source(const struct rc_backoff *global, const struct rc_rules *rules)
+{
+    backoff_global = global;
+    backoff_rules = rules;
+}
+
+/* reconsume_backoff_info: the schedule in force, globally (rule="") and per
+ * rule that sets backoff= (rule="<index>"); "off" where there is none. */
+static void write_backoff(FILE *f)
+{
+    char b[RC_BACKOFF_MAX_STEPS * 8];
+    fprintf(f, "# HELP reconsume_backoff_info The backoff schedule in force (RECONSUME_BACKOFF; "
+               "rule=\"N\": a rule's backoff=).\n# TYPE reconsume_backoff_info gauge\n");
+    rc_backoff_format(backoff_global, b, sizeof b);
+    fprintf(f, "reconsume_backoff_info{rule=\"\",schedule=\"%s\"} 1\n", b);
+    for (size_t i = 0; backoff_rules && i < backoff_rules->n; i++) {
+        if (!backoff_rules->v[i].has_backoff)
+            continue;
+        rc_backoff_format(&backoff_rules->v[i].backoff, b, sizeof b);
+        fprintf(f, "reconsume_backoff_info{rule=\"%d\",schedule=\"%s\"} 1\n",
+                backoff_rules->v[i].index, b);
+    }
+}
+
 void rc_stats_prometheus(FILE *f)
 {
     fprintf(f, "# HELP reconsume_deliveries_total Callback calls, by outcome (injected faults apart).\n"
@@ -115,6 +142,10 @@ void rc_stats_prometheus(FILE *f)
          offsetof(struct rc_stats, crash_loops)},
         {"reconsume_inprocess_retries_total", "Extra callback calls made by the shim (broadcasting).",
          offsetof(struct rc_stats, inprocess_retries)},
+        {"reconsume_backoff_pauses_total", "Pauses of the backoff schedule taken (orderly, broadcasting).",
+         offsetof(struct rc_stats, backoff_pauses)},
+        {"reconsume_backoff_pause_milliseconds_total", "Time spent in those pauses.",
+         offsetof(struct rc_stats, backoff_pause_ms)},
         {"reconsume_signal_recoveries_total", "Fatal signals recovered inside a callback.",
          offsetof(struct rc_stats, signal_recoveries)},
         {"reconsume_would_divert_total", "Observe mode: failures enforcement would have diverted.",
@@ -125,6 +156,8 @@ void rc_stats_prometheus(FILE *f)
     for (size_t i = 0; i < sizeof one / sizeof *one; i++)
         fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", one[i].name, one[i].help,
                 one[i].name, one[i].name, get((atomic_ulong *)((char *)&rc_stats + one[i].off)));
+
+    write_backoff(f);
 
     /* Detail, present once RECONSUME_STATS has seen deliveries. */
     write_detail(f);

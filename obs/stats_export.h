@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "policy/backoff.h"
+#include "policy/rules.h"
+
 /* Every counter, and the detail once RECONSUME_STATS has seen deliveries, in
  * the Prometheus text exposition format. */
 void rc_stats_prometheus(FILE *f);
@@ -17,6 +20,13 @@ void rc_stats_prometheus(FILE *f);
  * with_header. Returns the length written to buf (always NUL-terminated),
  * or -1 when it did not fit. */
 int rc_stats_csv_row(char *buf, size_t cap, bool with_header, long long unix_ms);
+
+/*
+ * The backoff schedules in force, for the reconsume_backoff_info series:
+ * the global one and each rule's backoff= (both read at every export, so
+ * they must outlive the writer: the loaded config does). NULL: none.
+ */
+void rc_stats_backoff_source(const struct rc_backoff *global, const struct rc_rules *rules);
 
 /* One-line summary for the log, e.g. "7 success, 2 reconsume, ... 1 diverted". */
 void rc_stats_summary(char *buf, unsigned long cap);

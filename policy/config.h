@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/backoff.h"
 #include "policy/catch.h"
 #include "policy/inject.h"
 #include "policy/nonretry.h"
@@ -39,6 +40,7 @@ enum rc_setting_kind {
     RC_KIND_INJECT_SEED,
     RC_KIND_NON_RETRYABLE,
     RC_KIND_RULES,
+    RC_KIND_BACKOFF,
     RC_KIND_CONFIG,
 };
 
@@ -70,6 +72,7 @@ struct rc_config {
     char journal_dir[PATH_MAX]; /* RECONSUME_JOURNAL: "" = no crash-loop detection */
     int max_crashes;            /* RECONSUME_MAX_CRASHES */
     struct rc_sinkspec sink;    /* RECONSUME_SINK: where diverted messages go, in order */
+    struct rc_backoff backoff;  /* RECONSUME_BACKOFF: RC_BACKOFF_NONE when unset */
     /* Owned; released by rc_config_free(). */
     struct rc_inject inject;          /* RECONSUME_INJECT, RECONSUME_INJECT_SEED */
     struct rc_nonretry non_retryable; /* RECONSUME_NON_RETRYABLE */

@@ -57,6 +57,7 @@ static const struct field fields[] = {
     F("Group", K_STR, group),
     F("Mode", K_STR, mode),
     F("Rule", K_STR, rule),
+    F("Backoff", K_STR, backoff),
     F("Topic", K_STR, topic),
     F("Tags", K_STR, tags),
     F("Keys", K_STR, keys),

@@ -64,6 +64,9 @@ struct rc_record {
     const char *group;
     const char *mode;           /* "clustering", "orderly", "broadcasting" */
     const char *rule;           /* the rule in force, as rc_rule_describe() gives it */
+    const char *backoff;        /* the backoff schedule in force (rc_backoff_format), and
+                                 * "; last=DELAY", the shim's pause before the last attempt,
+                                 * where it paused (orderly, broadcasting); NULL: none */
     const char *host;
     long pid;
     long long diverted_at_ms;   /* Unix time in ms; written as ISO 8601 UTC too */

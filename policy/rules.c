@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/backoff.h"
 #include "policy/catch.h"
 #include "util/scan.h"
 
@@ -20,7 +21,8 @@ enum {
 
 #define MATCHES "expected group=GLOB, topic=GLOB, tag=GLOB or *"
 #define SETTINGS \
-    "expected max_retries=N, catch=KINDS, non_retryable=LIST, sink=TEXT or name=LABEL"
+    "expected max_retries=N, catch=KINDS, non_retryable=LIST, sink=TEXT, backoff=SCHEDULE or " \
+    "name=LABEL"
 
 static bool blank(char ch)
 {
@@ -103,12 +105,13 @@ static bool label_ok(const char *s, size_t n)
 
 static int setting(const char *w, size_t n, struct rc_rule *r, unsigned *seen, char *d, size_t dl)
 {
-    static const char *const keys[] = {"max_retries", "catch", "non_retryable", "sink", "name"};
+    static const char *const keys[] = {"max_retries", "catch", "non_retryable", "sink", "name",
+                                       "backoff"};
     char ew[RC_ECHO_CAP], ev[RC_ECHO_CAP];
     rc_scan_echo(w, n, ew, sizeof ew);
     const char *eq = memchr(w, '=', n);
     int which = -1;
-    for (int i = 0; eq && i < 5; i++)
+    for (int i = 0; eq && i < 6; i++)
         if (rc_scan_is(w, (size_t)(eq - w), keys[i]))
             which = i;
     if (which < 0)
@@ -159,6 +162,10 @@ static int setting(const char *w, size_t n, struct rc_rule *r, unsigned *seen, c
         }
         r->name = copy;
         copy = NULL;
+        break;
+    case 5:
+        rc = rc_backoff_parse("backoff", copy, &r->backoff, d, dl);
+        r->has_backoff = rc == 0;
         break;
     }
     free(copy);
@@ -419,6 +426,12 @@ void rc_rule_describe(const struct rc_rule *r, char *buf, size_t cap)
     }
     if (r->sink)
         add(buf, cap, &used, " sink=%s", r->sink);
-    if (!r->has_max_retries && !r->has_catch && !r->has_non_retryable && !r->sink)
+    if (r->has_backoff) {
+        char b[RC_BACKOFF_MAX_STEPS * 8];
+        rc_backoff_format(&r->backoff, b, sizeof b);
+        add(buf, cap, &used, " backoff=%s", b);
+    }
+    if (!r->has_max_retries && !r->has_catch && !r->has_non_retryable && !r->sink &&
+        !r->has_backoff)
         add(buf, cap, &used, " (global settings)");
 }

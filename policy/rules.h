@@ -16,6 +16,8 @@
  *             | 'non_retryable=' LIST     as RECONSUME_NON_RETRYABLE (policy/
  *                                         nonretry.h), without blanks
  *             | 'sink=' TEXT              kept as written, for the sinks to come
+ *             | 'backoff=' SCHEDULE       as RECONSUME_BACKOFF (policy/backoff.h);
+ *                                         'off' undoes the global one
  *             | 'name=' LABEL             1 to 63 of A-Z a-z 0-9 _ . -
  *
  * GLOB is an fnmatch(3) pattern (no flags: '*', '?', '[...]'), at most 255
@@ -38,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/backoff.h"
 #include "policy/nonretry.h"
 
 #define RC_RULES_MAX 256
@@ -56,6 +59,8 @@ struct rc_rule {
     bool has_non_retryable;
     struct rc_nonretry non_retryable;
     char *sink;                      /* sink= as written, or NULL */
+    bool has_backoff;
+    struct rc_backoff backoff;       /* backoff= (RC_BACKOFF_NONE for 'off') */
     char *origin;                    /* "RECONSUME_RULES" or "<file>:<line>" */
 };
 
@@ -70,7 +75,7 @@ struct rc_rules {
  * nothing. Returns 0, or -1 with one line in err and *rules as it was, e.g.
  *   RECONSUME_RULES='topic=A => retries=3': rule 1 'topic=A => retries=3':
  *   unknown setting 'retries=3'; expected max_retries=N, catch=KINDS,
- *   non_retryable=LIST, sink=TEXT or name=LABEL
+ *   non_retryable=LIST, sink=TEXT, backoff=SCHEDULE or name=LABEL
  */
 int rc_rules_parse(const char *name, const char *v, struct rc_rules *rules, char *err,
                    size_t errlen);
@@ -94,7 +99,7 @@ const struct rc_rule *rc_rules_match(const struct rc_rules *rules, const char *g
 /*
  * One line for debug logs and a record header, e.g.
  *   rule 2 (orders): topic=Orders* => max_retries=3 catch=status,exception
- * Settings in a fixed order: max_retries, catch, non_retryable, sink. r NULL
+ * Settings in a fixed order: max_retries, catch, non_retryable, sink, backoff. r NULL
  * gives "no rule". Truncated to cap.
  */
 void rc_rule_describe(const struct rc_rule *r, char *buf, size_t cap);

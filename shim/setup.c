@@ -111,6 +111,7 @@ static void first_registration(void)
                    rc_journal_recovered(j), rc_journal_recovered(j) == 1 ? " was" : "s were",
                    rc_rt.cfg.max_crashes);
     }
+    rc_stats_backoff_source(&rc_rt.cfg.backoff, &rc_rt.cfg.rules);
     if (rc_rt.cfg.stats_path[0])
         rc_stats_start_writer(rc_rt.cfg.stats_path, rc_rt.cfg.stats_interval_ms);
     say_broker_max();

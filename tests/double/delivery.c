@@ -14,6 +14,7 @@
  *       fate is "stuck" and the queue's later messages get fate "blocked".
  *   broadcasting (model 0): delivered once; a non-zero return -> "dropped".
  *
+ *   RMQ_DOUBLE_CLOCK=1  the call and deliver lines end in t_us=<CLOCK_MONOTONIC us>
  *   RMQ_DOUBLE_RETRY_DELAY_MS, RMQ_DOUBLE_ORDERLY_DELAY_MS  pause before a
  *       redelivery (default 0).
  *
@@ -23,7 +24,9 @@
  */
 #include "tests/double/double.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct item {
     const struct CMessageExt *tmpl;
@@ -66,6 +69,14 @@ static void block_queue(struct rmqd_worker *w, int q)
     w->blocked[w->nblocked++] = q;
 }
 
+/* CLOCK_MONOTONIC in microseconds: the clock around each call (the log's t_us=). */
+static long long now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 /* One call of the callback; returns its status. *ok is 0 when none is registered. */
 static int deliver(struct rmqd_worker *w, const struct item *it, int *ok)
 {
@@ -77,11 +88,19 @@ static int deliver(struct rmqd_worker *w, const struct item *it, int *ok)
     *ok = 1;
     struct CMessageExt *m = rmqd_msg_clone(it->tmpl);
     m->reconsume = it->reconsume;
-    rmqd_log("call id=%s attempt=%d reconsume=%d queue=%d thread=%d", m->id, it->attempt,
-             it->reconsume, m->queue, w->index);
+    /* RMQ_DOUBLE_CLOCK=1: the clock around the call, t_us= (else the lines
+     * stay comparable between runs) */
+    char t[32] = "";
+    int timed = rmqd_env_long("RMQ_DOUBLE_CLOCK", 0) != 0;
+    if (timed)
+        snprintf(t, sizeof t, " t_us=%lld", now_us());
+    rmqd_log("call id=%s attempt=%d reconsume=%d queue=%d thread=%d%s", m->id, it->attempt,
+             it->reconsume, m->queue, w->index, t);
     int status = cb(w->c, m);
-    rmqd_log("deliver id=%s attempt=%d reconsume=%d status=%d", it->tmpl->id, it->attempt,
-             it->reconsume, status);
+    if (timed)
+        snprintf(t, sizeof t, " t_us=%lld", now_us());
+    rmqd_log("deliver id=%s attempt=%d reconsume=%d status=%d%s", it->tmpl->id, it->attempt,
+             it->reconsume, status, t);
     rmqd_msg_free(m);
     return status;
 }

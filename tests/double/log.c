@@ -6,6 +6,7 @@
  *   start-failed group=<g> reason=<started|no-callback>
  *   call id=<id> attempt=<n> reconsume=<r> queue=<q> thread=<t>   (before each callback)
  *   deliver id=<id> attempt=<n> reconsume=<r> status=<int>        (after it returned)
+ *               (both with " t_us=<CLOCK_MONOTONIC us>" at the end when RMQ_DOUBLE_CLOCK=1)
  *   fate id=<id> acked|dlq|dropped|stuck|blocked|undelivered
  *   shutdown group=<g> / destroy group=<g>
  *   send topic=<t> tags=<t> keys=<k> queue=<q> body=<escaped>     (producer)

@@ -54,7 +54,7 @@ PROGRAMS = {
 # The contract's header order (Property-* may repeat between Store-Timestamp and Host).
 HEADER_ORDER = [
     "Reconsume-Record", "Outcome", "Action", "Diverted-Because", "Injected", "Status", "Exception-Type", "Exception-What", "Signal",
-    "Attempts", "Max-Retries", "Group", "Mode", "Rule", "Topic", "Tags", "Keys", "Msg-Id",
+    "Attempts", "Max-Retries", "Group", "Mode", "Rule", "Backoff", "Topic", "Tags", "Keys", "Msg-Id",
     "Delivered-Topic", "Delivered-Queue-Id", "Delivered-Queue-Offset", "Delivered-Commit-Log-Offset", "Reconsume-Times", "Born-Timestamp",
     "Store-Timestamp", "Property-", "Host", "Pid", "Diverted-At", "Diverted-At-Ms",
     "Body-Length",

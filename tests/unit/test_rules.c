@@ -121,14 +121,14 @@ static void errors(void **state)
     expect_err("topic=A => retries=3",
                VAR "='topic=A => retries=3': rule 1 'topic=A => retries=3': unknown setting "
                    "'retries=3'; expected max_retries=N, catch=KINDS, non_retryable=LIST, "
-                   "sink=TEXT or name=LABEL");
+                   "sink=TEXT, backoff=SCHEDULE or name=LABEL");
     expect_err("topic=A max_retries=3", VAR "='topic=A max_retries=3': rule 1 'topic=A "
                                         "max_retries=3': no '=>'; expected MATCH => SETTINGS");
     expect_err("topic=A => max_retries=3;;", VAR "='topic=A => max_retries=3;;': rule 2 '': "
                                              "empty; expected MATCH => SETTINGS");
     expect_err("topic=A =>", VAR "='topic=A =>': rule 1 'topic=A =>': no settings after '=>'; "
                              "expected max_retries=N, catch=KINDS, non_retryable=LIST, "
-                             "sink=TEXT or name=LABEL");
+                             "sink=TEXT, backoff=SCHEDULE or name=LABEL");
     expect_err("queue=1 => max_retries=1",
                VAR "='queue=1 => max_retries=1': rule 1 'queue=1 => max_retries=1': unknown "
                    "match 'queue=1'; expected group=GLOB, topic=GLOB, tag=GLOB or *");
@@ -321,7 +321,7 @@ static void file_errors(void **state)
                             "rule MATCH => SETTINGS, a # comment or a blank line"},
         {"\n\nrule topic=A => oops=1\n",
          ":3: rule 'topic=A => oops=1': unknown setting 'oops=1'; expected max_retries=N, "
-         "catch=KINDS, non_retryable=LIST, sink=TEXT or name=LABEL"},
+         "catch=KINDS, non_retryable=LIST, sink=TEXT, backoff=SCHEDULE or name=LABEL"},
         {"rule topic=A => max_retries=1; topic=B => max_retries=2\n",
          ":1: rule 'topic=A => max_retries=1; topic=B => max_retries=2': ';' in a file rule; "
          "write one rule per line"},
