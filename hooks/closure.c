@@ -2,10 +2,10 @@
  * closure.c - what the client calls instead of the application's callback:
  * the libffi closure handler, and the one call interface all closures share.
  *
- * The plain path is the hot one and is kept to: the guarded call, one
- * relaxed atomic add on this thread's own stripe of the success count, one
- * lock-free read of the attempt table's size. No allocation, no lock, no
- * system call. A process that runs with rules, injection, a journal, a
+ * The plain path is the hot one and is kept to: the guarded call, one test
+ * of the status or'ed with the attempt table's entry count (lock-free), one
+ * add to this thread's own success count (no lock prefix). No allocation,
+ * no lock, no system call. A process that runs with rules, injection, a journal, a
  * timeout or detailed statistics takes the whole pipeline instead
  * (pipeline.c), and so does every failure.
  */
