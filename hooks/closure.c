@@ -11,6 +11,7 @@
  */
 #include "hooks/closure.h"
 
+#include <errno.h>
 #include <ffi.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -75,8 +76,23 @@ static __attribute__((noinline)) void count_detail(struct rc_registration *reg, 
  * rc_closure_catching (closure_cxx.cc), the same in C++ with the try block
  * inline.
  */
-ffi_sarg rc_closure_rest(void *reg, void **args, int st, long long elapsed_ns)
+ffi_sarg rc_closure_rest(void *reg_, void **args, int st, long long elapsed_ns)
 {
+    struct rc_registration *reg = reg_;
+    /* A success while other messages are tracked (no statistics to feed):
+     * when the table's filter says this one is certainly not among them,
+     * it is only counted, as the pipeline would (rc_act_resolved forgets
+     * nothing it does not hold). */
+    if (st == RC_CONSUME_SUCCESS && elapsed_ns < 0) {
+        int saved_errno = errno;
+        const struct rc_client *cl = rc_client();
+        const char *id = cl->GetMessageId ? cl->GetMessageId(*(CMessageExt **)args[1]) : NULL;
+        errno = saved_errno;
+        if (!id || !rc_attempts_maybe(rc_rt.attempts, reg->owner, id)) {
+            rc_count_success();
+            return RC_CONSUME_SUCCESS;
+        }
+    }
     struct rc_call call;
     if (st != RC_STATUS_CAUGHT || !rc_call_take_caught(&call)) {
         call.status = st;
