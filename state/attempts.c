@@ -48,7 +48,7 @@ static inline int key_differs(const char *stored, const struct probe *p, size_t 
 #define HASH_KEYCMP(a, b, n) key_differs((const char *)(a), (const struct probe *)(const void *)(b), (n))
 #include <uthash.h>
 
-#define SHARDS_MAX 1024
+#define SHARDS_MAX RC_ATTEMPTS_SHARDS_MAX
 #define SHARD_MIN_ENTRIES 64
 #define FILTER_SLOTS (1u << 16) /* in all, split evenly over the shards */
 

@@ -80,6 +80,20 @@ struct rc_attempts;
 /* Id bytes a shard may hold per entry of its bound, on average; and at
  * least this floor, so that a few of the longest ids fit in any shard. */
 #define RC_ATTEMPTS_ID_BUDGET 256
+
+/* The most shards a table has: 1024; 64 under ThreadSanitizer, whose
+ * deadlock detector follows at most 64 locks held by one thread, and the
+ * fork handlers (rc_attempts_lock) hold every shard's. */
+#if defined(__SANITIZE_THREAD__)
+#define RC_ATTEMPTS_SHARDS_MAX 64
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RC_ATTEMPTS_SHARDS_MAX 64
+#endif
+#endif
+#ifndef RC_ATTEMPTS_SHARDS_MAX
+#define RC_ATTEMPTS_SHARDS_MAX 1024
+#endif
 #define RC_ATTEMPTS_ID_FLOOR (4 * RC_ATTEMPTS_ID_MAX)
 /* Pinned entries may take the table up to max(TRACK_MAX, this) entries. */
 #define RC_ATTEMPTS_PIN_FLOOR 4096
