@@ -34,14 +34,21 @@ $(BB)/obj/cbs.o: bench/cbs.cc bench/cbs.h bench/fakeclient.h
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 $(WARN) -O2 -g -I. -c -o $@ $<
 
-$(BB)/obj/percall.o: bench/percall.c bench/cbs.h bench/count.h bench/fakeclient.h
+# The driver: percall.c (options), percall_setup.c and percall_rows.c (what
+# is called, the rows), one file per mode.
+PERCALL_SRC := $(wildcard bench/percall*.c)
+PERCALL_HDR := bench/percall.h bench/cbs.h bench/count.h bench/fakeclient.h tests/capi/rocketmq_c.h
+PERCALL_OBJ := $(PERCALL_SRC:bench/%.c=$(BB)/obj/%.o)
+PERCALL_STATIC_OBJ := $(PERCALL_SRC:bench/%.c=$(BB)/obj/static/%.o)
+
+$(PERCALL_OBJ): $(BB)/obj/%.o: bench/%.c $(PERCALL_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -fexceptions -c -o $@ $<
 
 # Linked with the C++ driver for the throwing callback; finds the fake client
 # next to itself.
-$(BB)/percall: $(BB)/obj/percall.o $(BB)/obj/cbs.o $(BB)/libfakeclient.so
-	$(CXX) -o $@ $(BB)/obj/percall.o $(BB)/obj/cbs.o -L$(BB) -lfakeclient \
+$(BB)/percall: $(PERCALL_OBJ) $(BB)/obj/cbs.o $(BB)/libfakeclient.so
+	$(CXX) -o $@ $(PERCALL_OBJ) $(BB)/obj/cbs.o -L$(BB) -lfakeclient \
 	    -Wl,-rpath,'$$ORIGIN' -lffi -ldl -lpthread
 
 # An unmodified consumer; linked against the double (same SONAME as the
@@ -69,10 +76,10 @@ bench-check: $(B)/libreconsume.so $(BB)/percall $(BB)/libcount.so
 # The same driver with the shim's objects linked in (no preload): adds row f,
 # the shim's handler behind a static thunk instead of a libffi closure, so the
 # alternative to libffi is measured side by side with c in one process.
-$(BB)/obj/percall_static.o: bench/percall.c bench/cbs.h bench/count.h bench/fakeclient.h
+$(PERCALL_STATIC_OBJ): $(BB)/obj/static/%.o: bench/%.c $(PERCALL_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -fexceptions -DBENCH_STATIC_SHIM -c -o $@ $<
 
-$(BB)/percall_static: $(BB)/obj/percall_static.o $(BB)/obj/cbs.o $(LIB_OBJ) $(BB)/libfakeclient.so
-	$(CXX) -o $@ $(BB)/obj/percall_static.o $(BB)/obj/cbs.o $(LIB_OBJ) -L$(BB) -lfakeclient \
+$(BB)/percall_static: $(PERCALL_STATIC_OBJ) $(BB)/obj/cbs.o $(LIB_OBJ) $(BB)/libfakeclient.so
+	$(CXX) -o $@ $(PERCALL_STATIC_OBJ) $(BB)/obj/cbs.o $(LIB_OBJ) -L$(BB) -lfakeclient \
 	    -Wl,-rpath,'$$ORIGIN' -lffi -ldl -lpthread

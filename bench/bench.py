@@ -15,7 +15,9 @@ build/bench/results.md.
   check      percall check (no allocation, lock or system call per success)
   end to end build/bench/e2e_consumer (a plain consumer) with and without
              the shim, interleaved, against the real local broker
-             (tests/real/broker.sh, client build/real/client-1.2.3), or,
+             (tests/real/stack.py's stack on free ports, client
+             build/real/client-1.2.3): CPU us per message, mean and 95 %
+             interval, with, without and paired difference; or,
              when that stack is missing, against the test double, labelled so
 """
 import argparse
@@ -101,12 +103,18 @@ class Bench:
             rows[r]["ir"] = self.callgrind("percall", r, self.shim_env())
         for r in ("a", "b", "c", "f"):
             rows["s" + r]["ir"] = self.callgrind("percall_static", r, self.shim_env(preload=False))
+        # row c again: with RECONSUME_STATS (the timed handler), and with catch=status (no exception guard)
+        stats = os.path.join(self.bb, "callgrind-stats.prom")
+        rows["c_stats"] = {"ir": self.callgrind("percall", "c", self.shim_env(extra={"RECONSUME_STATS": stats}),
+                                                tag="stats")}
+        rows["c_status"] = {"ir": self.callgrind("percall", "c", self.shim_env(extra={"RECONSUME_CATCH": "status"}),
+                                                 tag="status")}
         return rows
 
-    def callgrind(self, prog, row, env):
+    def callgrind(self, prog, row, env, tag=""):
         if not shutil.which("valgrind"):
             return None
-        out = os.path.join(self.bb, "callgrind.%s.%s.out" % (prog, row))
+        out = os.path.join(self.bb, "callgrind.%s.%s%s.out" % (prog, row, "." + tag if tag else ""))
         log("callgrind: %s row %s" % (prog, row))
         p = self.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=" + out,
                       os.path.join(self.bb, prog), "callgrind", row, "--calls", str(self.a.cg_calls)], env)
@@ -161,7 +169,7 @@ class Bench:
     def e2e(self):
         mode = self.a.e2e
         real_ok = all(os.path.exists(os.path.join(ROOT, p)) for p in
-                      ("tests/real/broker.sh", "build/real/client-1.2.3/librocketmq.so", "build/real/producer")) \
+                      ("tests/real/stack.py", "build/real/client-1.2.3/librocketmq.so", "build/real/producer")) \
             and shutil.which("java")
         if mode == "none":
             return None
@@ -194,40 +202,42 @@ class Bench:
         return res
 
     def e2e_real(self):
+        """The real stack of tests/real/stack.py (a 4.9.7 name server and
+        broker on free loopback ports, in a temporary folder, always stopped
+        at the end), one topic filled once, then the interleaved runs."""
         a = self.a
-        base = os.path.join(self.bb, "broker")
-        env = dict(os.environ, RECONSUME_NAMESRV_PORT=str(a.namesrv_port), RECONSUME_BROKER_PORT=str(a.broker_port))
-        broker = os.path.join(ROOT, "tests/real/broker.sh")
-        started = subprocess.run([broker, "status", "4.9", base], env=env, capture_output=True).returncode != 0
-        if started:
-            log("e2e: starting a RocketMQ 4.9 broker in %s" % base)
-            self.run([broker, "start", "4.9", base], env)
-        self.run([broker, "wait", "4.9", base], env)
-        ns = re.search(r"NAMESRV=(\S+)", self.run([broker, "env", "4.9", base], env).stdout)[1]
-        cdir = os.path.join(ROOT, "build/real/client-1.2.3")
-        topic = "BenchE2E_%d" % int(time.time())
-        body = "x" * a.e2e_body
-        msgs = os.path.join(self.bb, "e2e_msgs.txt")
-        with open(msgs, "w") as f:
-            for i in range(a.e2e_messages):
-                f.write("TagA\tk%d\t%s\n" % (i, body))
-        logs = os.path.join(self.bb, "client-logs")
-        os.makedirs(logs, exist_ok=True)
-        cenv = self.shim_env(preload=False, extra={"LD_LIBRARY_PATH": cdir})
-        log("e2e: producing %d messages of %d bytes to %s" % (a.e2e_messages, a.e2e_body, topic))
-        self.run([os.path.join(ROOT, "build/real/producer"), "--namesrv", ns, "--topic", topic, "--file", msgs,
-                  "--log-dir", logs], cenv)
-
-        def argv(i, pre):
-            return [os.path.join(self.bb, "e2e_consumer"), "--namesrv", ns, "--topic", topic, "--group",
-                    "bench_%s_%d_%s" % (topic, i, "on" if pre else "off"), "--count", str(a.e2e_messages),
-                    "--log-dir", logs, "--timeout", "300"]
+        sys.path.insert(0, os.path.join(ROOT, "tests", "real"))
+        import stack as real  # tests/real/stack.py
+        log("e2e: starting the real stack (tests/real/stack.py, broker line %s)" %
+            os.environ.get("RECONSUME_BROKER_LINE", "4.9"))
+        st = real.start_stack()
         try:
+            topic = st.unique("BenchE2E")
+            st.create_topic(topic, queues=4)
+            body = "x" * a.e2e_body
+            msgs = os.path.join(self.bb, "e2e_msgs.txt")
+            with open(msgs, "w") as f:
+                for i in range(a.e2e_messages):
+                    f.write("TagA\tk%d\t%s\n" % (i, body))
+            logs = os.path.join(self.bb, "client-logs")
+            os.makedirs(logs, exist_ok=True)
+            cenv = st.client_env(extra={k: v for k, v in self.shim_env(preload=False).items()
+                                        if k.startswith("RECONSUME_")})
+            log("e2e: producing %d messages of %d bytes to %s" % (a.e2e_messages, a.e2e_body, topic))
+            self.run([os.path.join(ROOT, "build/real/producer"), "--namesrv", st.namesrv, "--topic", topic,
+                      "--file", msgs, "--log-dir", logs], cenv)
+            st.wait_count(topic, a.e2e_messages, timeout=120)
+
+            def argv(i, pre):
+                return [os.path.join(self.bb, "e2e_consumer"), "--namesrv", st.namesrv, "--topic", topic,
+                        "--group", "bench_%s_%d_%s" % (topic, i, "on" if pre else "off"), "--count",
+                        str(a.e2e_messages), "--log-dir", logs, "--timeout", "300"]
             res = self.interleave(a.e2e_runs, argv, cenv)
         finally:
-            if started and not a.keep_broker:
-                subprocess.run([broker, "stop", "4.9", base], env=env, capture_output=True)
-        return {"kind": "real broker (RocketMQ 4.9.7, client 1.2.3)", "res": res, "messages": a.e2e_messages}
+            real.stop_stack(st)
+        return {"kind": "real broker (RocketMQ %s, client %s)" % ("5.3.3" if st.line == "5" else "4.9.7",
+                                                                 st.client_version),
+                "res": res, "messages": a.e2e_messages}
 
     def e2e_double(self):
         a = self.a
@@ -244,6 +254,22 @@ class Bench:
         res = self.interleave(a.e2e_runs, argv, cenv)
         return {"kind": "TEST DOUBLE (build/double/librocketmq.so), NOT a broker", "res": res,
                 "messages": a.e2e_messages}
+
+
+# Two-sided 95 % quantiles of Student's t, by degrees of freedom (1..30).
+T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+       2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+       2.045, 2.042]
+
+
+def mean_ci95(v):
+    """Mean and the half-width of its 95 % confidence interval (Student's t)."""
+    n = len(v)
+    m = statistics.mean(v)
+    if n < 2:
+        return m, float("nan")
+    t = T95[n - 2] if n - 1 <= len(T95) else 1.96
+    return m, t * statistics.stdev(v) / n ** 0.5
 
 
 def machine(b):
@@ -280,6 +306,25 @@ def threads_table(L, mt, a):
                 tag, n, n, x["calls"], fmt(x["median"], 2), fmt(x["min"], 2),
                 fmt(one["median"] / x["median"], 2) if one else "-", fmt(x["cpu"], 2), fmt(x["csw"], 2)))
     L.append("")
+
+
+def cpu_ci_lines(off, on, L):
+    """The CPU us per message with and without the shim, mean and 95 % interval,
+    and the paired difference (run i with against run i without)."""
+    co, cw = [r["cpu_us"] for r in off], [r["cpu_us"] for r in on]
+    ci = {"off": mean_ci95(co), "on": mean_ci95(cw), "diff": mean_ci95([w - o for o, w in zip(co, cw)])}
+    L.append("CPU per message (user + system of the consumer process / messages), mean and 95 % confidence "
+             "interval (Student's t over the runs):\n")
+    L.append("| | runs | mean CPU us/msg | 95 % interval | runs (us/msg) |")
+    L.append("|---|---:|---:|---|---|")
+    for name, v, key in (("without shim", co, "off"), ("with shim", cw, "on")):
+        m, h = ci[key]
+        L.append("| %s | %d | %.3f | %.3f .. %.3f (+- %.3f) | %s |" % (name, len(v), m, m - h, m + h, h,
+                                                                       " ".join("%.2f" % x for x in v)))
+    m, h = ci["diff"]
+    L.append("| with - without (paired) | %d | %+.3f | %+.3f .. %+.3f (+- %.3f) | |" % (len(co), m, m - h, m + h, h))
+    L.append("")
+    return ci
 
 
 def table(mc, rows, scale, chk, e2e, a, mt=None):
@@ -328,7 +373,7 @@ def table(mc, rows, scale, chk, e2e, a, mt=None):
     if mt:
         threads_table(L, mt, a)
     L.append("## 2. End to end\n")
-    pairs, cn, co = [], 1.0, 1.0
+    pairs, cn, co, e2e_ci = [], 1.0, 1.0, {}
     if e2e:
         off, on = e2e["res"][False], e2e["res"][True]
         med = statistics.median
@@ -353,6 +398,7 @@ def table(mc, rows, scale, chk, e2e, a, mt=None):
         L.append("Run-to-run spread of throughput without the shim alone: %.0f%% of its median; "
                  "median of the per-pair ratios: %.3f." % (100 * spread, med(pairs)))
         L.append("")
+        e2e_ci.update(cpu_ci_lines(off, on, L))
     else:
         L.append("(skipped)\n")
     L.append("## 3. Scale: distinct failing messages tracked\n")
@@ -380,9 +426,16 @@ def table(mc, rows, scale, chk, e2e, a, mt=None):
     over = rows["c"]["median"] - A["median"]
     irr = rows["c"]["ir"] / B["ir"] if rows["c"].get("ir") and B.get("ir") else None
     L.append("- success path <= 20 ns over direct: %.2f ns -> %s" % (over, "met" if over <= 20 else "NOT met"))
-    L.append("- instructions per call <= 1.25 x bare libffi closure: %s x (%s vs %s) -> %s" % (
+    L.append("- instructions per call <= 1.05 x bare libffi closure (issue 16): %s x (%s vs %s) -> %s" % (
         fmt(irr, 3), fmt(rows["c"].get("ir"), 1), fmt(B.get("ir"), 1),
-        "met" if irr and irr <= 1.25 else "NOT met"))
+        "met" if irr and irr <= 1.05 else "NOT met"))
+    cst, cs = rows.get("c_status", {}).get("ir"), rows.get("c_stats", {}).get("ir")
+    if cst and B.get("ir"):
+        L.append("- the same with RECONSUME_CATCH=status (no exception guard): %.1f instructions, %.3f x bare -> %s" % (
+            cst, cst / B["ir"], "met" if cst / B["ir"] <= 1.05 else "NOT met"))
+    if cs and rows["c"].get("ir"):
+        L.append("- success with RECONSUME_STATS <= 1.5 x the default success path: %.1f instructions, %.3f x -> %s"
+                 % (cs, cs / rows["c"]["ir"], "met" if cs / rows["c"]["ir"] <= 1.5 else "NOT met"))
     L.append("- no allocation, lock or system call on the success path: %s" %
              ("met" if chk["rc"] == 0 else "NOT met"))
     if e2e:
@@ -393,6 +446,12 @@ def table(mc, rows, scale, chk, e2e, a, mt=None):
                        "far wider than the 0.01 to resolve" % iqr)
         else:
             verdict = "met" if mn / mo >= 0.99 else "NOT met"
+        L.append("- end-to-end CPU per message (%s), mean and 95 %% interval: without %.2f +- %.2f us, with "
+                 "%.2f +- %.2f us, with - without %+.3f +- %.3f us (paired) -> the shim's share is %s" % (
+                     "real broker" if "real" in e2e["kind"] else "TEST DOUBLE, not a broker figure",
+                     e2e_ci["off"][0], e2e_ci["off"][1], e2e_ci["on"][0], e2e_ci["on"][1], e2e_ci["diff"][0],
+                     e2e_ci["diff"][1], "resolved" if abs(e2e_ci["diff"][0]) > e2e_ci["diff"][1]
+                     else "within the noise (the interval contains 0)"))
         L.append("- end-to-end throughput with the shim >= 0.99 of without (%s): ratio of medians %.3f, "
                  "median pair ratio %.3f, CPU per message ratio %.3f -> %s" % (
                      "real broker" if "real" in e2e["kind"] else "TEST DOUBLE, not a broker figure", mn / mo,
@@ -430,9 +489,6 @@ def main():
     ap.add_argument("--e2e-messages", type=int, default=50000)
     ap.add_argument("--e2e-runs", type=int, default=7)
     ap.add_argument("--e2e-body", type=int, default=100)
-    ap.add_argument("--namesrv-port", type=int, default=29876)
-    ap.add_argument("--broker-port", type=int, default=30911)
-    ap.add_argument("--keep-broker", action="store_true")
     a = ap.parse_args()
     a.scale = [int(x) for x in a.scale.split(",")]
     if a.cpu >= 0 and a.cpu >= (os.cpu_count() or 1):

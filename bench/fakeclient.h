@@ -28,7 +28,7 @@ struct CMessageExt {
  * or, with the shim preloaded, the closure that wraps it. */
 MessageCallBack fake_registered(CPushConsumer *c);
 
-/* Calls of any GetMessage* accessor so far. */
+/* Calls of any GetMessage* accessor so far, by the calling thread. */
 unsigned long fake_accessor_calls(void);
 
 int GetMessageBodyLength(CMessageExt *m);

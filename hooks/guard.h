@@ -38,6 +38,20 @@ struct rc_call {
 void rc_call_catching(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m, struct rc_call *out);
 
 /*
+ * The plain path's guarded call: cb's status, with any C++ exception caught.
+ * Nothing is written when nothing is thrown (the status comes back in a
+ * register); a caught exception returns RC_STATUS_CAUGHT and leaves its
+ * description for rc_call_take_caught, which copies it into *out and
+ * returns true once (false when the status was the callback's own value).
+ */
+#define RC_STATUS_CAUGHT (-2147483647 - 1)
+int rc_call_guarded(CPushConsumer *c, CMessageExt *m, rc_callback_fn cb);
+bool rc_call_take_caught(struct rc_call *out);
+/* Inside a catch block: record what is being caught (what: a
+ * std::exception's what(), or NULL), for rc_call_take_caught. */
+void rc_call_record_caught(const char *what);
+
+/*
  * Observe mode: call cb; if a C++ exception escapes, fill *out, call
  * seen(out, m), and rethrow it, so that the client meets it exactly as it
  * would without the shim.

@@ -50,6 +50,58 @@ extern "C" void rc_call_catching(rc_callback_fn cb, CPushConsumer *c, CMessageEx
     out->status = 1;
 }
 
+// The plain path's guarded call (hooks/closure.c): the status comes back in
+// a register and nothing is written unless something is thrown; then what
+// was caught waits in this thread's record for rc_call_take_caught. The
+// record is global-dynamic TLS: touched only when something was thrown.
+static thread_local struct rc_call caught;
+static thread_local bool caught_set;
+
+// What is being caught, recorded (called inside a catch block, with what()
+// of a std::exception or NULL; out of line, so that a guard's own frame
+// keeps no register for it).
+extern "C" void rc_call_record_caught(const char *what)
+{
+    name_current(&caught);
+    caught.has_what = what != nullptr;
+    if (what)
+        copy_out(caught.exc_what, sizeof caught.exc_what, what);
+    caught.outcome = RC_OUT_EXCEPTION;
+    caught.status = 1;
+    caught.signo = 0;
+    caught_set = true;
+}
+
+extern "C" int rc_call_guarded(CPushConsumer *c, CMessageExt *m, rc_callback_fn cb)
+{
+    try {
+        return cb(c, m);
+    } catch (const abi::__forced_unwind &) {
+        throw; // thread cancellation must go on unwinding
+    } catch (const std::exception &e) {
+        rc_call_record_caught(e.what());
+    } catch (...) {
+        rc_call_record_caught(nullptr);
+    }
+    return RC_STATUS_CAUGHT;
+}
+
+extern "C" bool rc_call_take_caught(struct rc_call *out)
+{
+    if (!caught_set)
+        return false;
+    caught_set = false;
+    out->outcome = caught.outcome;
+    out->status = caught.status;
+    out->signo = caught.signo;
+    out->has_what = caught.has_what;
+    // both NUL-terminated within their arrays (copy_out)
+    std::memcpy(out->exc_type, caught.exc_type, std::strlen(caught.exc_type) + 1);
+    if (caught.has_what)
+        std::memcpy(out->exc_what, caught.exc_what, std::strlen(caught.exc_what) + 1);
+    return true;
+}
+
 extern "C" void rc_call_observing(rc_callback_fn cb, CPushConsumer *c, CMessageExt *m,
                                   struct rc_call *out,
                                   void (*seen)(const struct rc_call *, CMessageExt *))

@@ -1,30 +1,59 @@
 /*
- * counters.c - the hot counters (see counters.h): storage, the per-thread
- * success counts, and their sums.
+ * counters.c - the counters (see counters.h): storage, the per-thread
+ * copies, and their sums.
  */
 #include "obs/counters.h"
 
+#include <string.h>
+
 struct rc_stats rc_stats;
-struct rc_success_local rc_success_local[RC_THREAD_SLOTS + 1] __attribute__((aligned(64)));
+struct rc_stats rc_stats_local[RC_THREAD_SLOTS];
 
-__thread atomic_ulong *rc_success_mine __attribute__((tls_model("initial-exec")));
+__thread struct rc_stats *rc_stats_mine __attribute__((tls_model("initial-exec")));
 
-void rc_count_success_slow(void)
+void rc_count_slow(atomic_ulong *c)
 {
-    unsigned i = rc_thread_slot_claim();
-    if (i != 0)
-        rc_success_mine = &rc_success_local[i].n; /* this thread's alone from now on */
-    rc_local_add(&rc_success_local[i].n, i, 1);
+    size_t off = rc_stats_offset(c);
+    if (off != (size_t)-1 && !rc_stats_mine) {
+        unsigned i = rc_thread_slot_claim();
+        if (i != 0)
+            rc_stats_mine = &rc_stats_local[i - 1]; /* this thread's alone from now on */
+    }
+    if (off != (size_t)-1 && rc_stats_mine) {
+        atomic_ulong *d = (atomic_ulong *)(void *)((char *)rc_stats_mine + off);
+        atomic_store_explicit(d, atomic_load_explicit(d, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        return;
+    }
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-unsigned long rc_stats_outcome(enum rc_outcome o)
+static unsigned long counter_sum(size_t off)
 {
-    unsigned long n = rc_counter_get(&rc_stats.deliveries[o]);
-    if (o == RC_OUT_SUCCESS)
-        for (int i = 0; i <= RC_THREAD_SLOTS; i++)
-            n += rc_counter_get(&rc_success_local[i].n);
+    unsigned long n = atomic_load_explicit((atomic_ulong *)(void *)((char *)&rc_stats + off),
+                                           memory_order_relaxed);
+    unsigned claimed = rc_thread_slots_claimed();
+    for (unsigned i = 0; i < claimed; i++)
+        n += atomic_load_explicit((atomic_ulong *)(void *)((char *)&rc_stats_local[i] + off),
+                                  memory_order_relaxed);
     return n;
 }
+
+unsigned long rc_counter_get(atomic_ulong *c)
+{
+    size_t off = rc_stats_offset(c);
+    if (off != (size_t)-1)
+        return counter_sum(off);
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void rc_stats_reset(void)
+{
+    memset(&rc_stats, 0, sizeof rc_stats);
+    memset(rc_stats_local, 0, sizeof rc_stats_local);
+}
+
+unsigned long rc_stats_outcome(enum rc_outcome o) { return rc_counter_get(&rc_stats.deliveries[o]); }
 
 unsigned long rc_stats_injected_total(void)
 {

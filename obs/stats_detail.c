@@ -164,7 +164,7 @@ static struct local local[RC_THREAD_SLOTS + 1];
 static inline void count_at(struct rc_detail_slot *s, enum rc_outcome o, bool injected,
                             long long elapsed_ns)
 {
-    rc_count(injected ? &s->injected[o] : &s->real[o]);
+    rc_count_shared(injected ? &s->injected[o] : &s->real[o]);
     if (elapsed_ns < 0)
         return;
     size_t b = 0;

@@ -21,3 +21,8 @@ unsigned rc_thread_slot_claim(void)
         rc_thread_slot_ix = i + 1;
     return rc_thread_slot_ix;
 }
+
+unsigned rc_thread_slots_claimed(void)
+{
+    return atomic_load_explicit(&last_claimed, memory_order_relaxed);
+}

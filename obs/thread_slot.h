@@ -27,6 +27,10 @@ extern __thread unsigned rc_thread_slot_ix
  * the thread's index (0: the shared entry). */
 unsigned rc_thread_slot_claim(void);
 
+/* How many indices have been handed out (1 .. that many): what a reader
+ * sums over. */
+unsigned rc_thread_slots_claimed(void);
+
 /* This thread's index, claimed at its first call: 0 .. RC_THREAD_SLOTS. */
 static inline unsigned rc_thread_slot(void)
 {

@@ -116,7 +116,7 @@ out:
 
 __attribute__((destructor)) static void rc_fini(void)
 {
-    if (!rc_active() || atomic_load(&rc_stats.registrations) == 0)
+    if (!rc_active() || rc_counter_get(&rc_stats.registrations) == 0)
         return;
     int saved = errno;
     if (rc_rt.cfg.stats_path[0]) {

@@ -48,8 +48,8 @@ static inline int key_differs(const char *stored, const struct probe *p, size_t 
 #define HASH_KEYCMP(a, b, n) key_differs((const char *)(a), (const struct probe *)(const void *)(b), (n))
 #include <uthash.h>
 
-#define SHARDS_MAX 64
-#define SHARD_MIN_ENTRIES 256
+#define SHARDS_MAX RC_ATTEMPTS_SHARDS_MAX
+#define SHARD_MIN_ENTRIES 64
 #define FILTER_SLOTS (1u << 16) /* in all, split evenly over the shards */
 
 struct link {
@@ -78,11 +78,13 @@ struct shard {
     size_t bytes_cap, pin_bytes_cap;
     _Atomic uint32_t *filter;   /* this shard's slots of rc_attempts.filter */
     atomic_ulong evictions, pinned_evictions, refused;
-    /* uthash's head element, added first and never removed: a lookup reads
-     * the table through the head (head->hh.tbl), and a real entry there would
-     * put a line that its message's failures write under every lookup of the
-     * shard; the table is also never freed and made again as the shard
-     * empties and fills. Key length 0: no probe (>= 8 bytes) ever matches. */
+    /* uthash's head element, added at the shard's first insert and never
+     * removed: a lookup reads the table through the head (head->hh.tbl), and
+     * a real entry there would put a line that its message's failures write
+     * under every lookup of the shard; the table is also never freed and
+     * made again as the shard empties and fills. Key length 0: no probe
+     * (>= 8 bytes) ever matches. NULL (and head NULL) until then: a shard
+     * no failure reached costs its 192 bytes and no table. */
     struct entry *sentinel;
 } __attribute__((aligned(64)));
 
@@ -152,7 +154,7 @@ static inline void locate(const struct rc_attempts *t, const void *owner, const 
 {
     w->p = (struct probe){owner, id, len};
     w->h = key_hash(t->seed, owner, id, len);
-    w->s = &t->shards[(unsigned)(w->h >> 58) & t->shard_mask];
+    w->s = &t->shards[(unsigned)(w->h >> 48) & t->shard_mask];
     w->slot = &w->s->filter[(unsigned)(w->h >> 32) & t->filter_mask];
 }
 
@@ -222,9 +224,17 @@ struct rc_attempts *rc_attempts_new(size_t max)
     t->filter_mask = FILTER_SLOTS / n - 1;
     t->max = max;
     t->pin_max = at_least(max, RC_ATTEMPTS_PIN_FLOOR);
+    /* Adaptive: a thread that finds its shard locked spins a little before
+     * it sleeps. The lock is held for a few dozen instructions; a thread
+     * that sleeps instead waits for the holder's wake-up, and on a virtual
+     * machine waking an idle vCPU costs tens of microseconds, so threads
+     * failing at once would take turns instead of running side by side. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
     for (unsigned i = 0; i < n; i++) {
         struct shard *s = &t->shards[i];
-        pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->lock, &ma);
         list_init(&s->lru[0]);
         list_init(&s->lru[1]);
         s->cap = max / n + (i < max % n);
@@ -232,17 +242,8 @@ struct rc_attempts *rc_attempts_new(size_t max)
         s->bytes_cap = at_least(s->cap * RC_ATTEMPTS_ID_BUDGET, RC_ATTEMPTS_ID_FLOOR);
         s->pin_bytes_cap = at_least(s->pin_cap * RC_ATTEMPTS_ID_BUDGET, RC_ATTEMPTS_ID_FLOOR);
         s->filter = t->filter + (size_t)i * (FILTER_SLOTS / n);
-        s->sentinel = calloc(1, ENTRY_SIZE(0));
-        if (s->sentinel)
-            HASH_ADD_KEYPTR_BYHASHVALUE(hh, s->head, s->sentinel->key, 0, 0u, s->sentinel);
-        if (!s->sentinel || !s->sentinel->hh.tbl) {
-            free(s->sentinel);
-            s->sentinel = NULL;
-            t->shard_mask = i; /* rc_attempts_free tears down shards 0..i */
-            rc_attempts_free(t);
-            return NULL;
-        }
     }
+    pthread_mutexattr_destroy(&ma);
     return t;
 }
 
@@ -334,9 +335,28 @@ static bool make_room(struct rc_attempts *t, struct shard *s, size_t len, bool p
     return s->n + 1 <= s->pin_cap && s->bytes + len <= s->pin_bytes_cap;
 }
 
+/* The shard's uthash table, made at its first insert (with its sentinel). */
+static bool shard_table(struct shard *s)
+{
+    if (s->sentinel)
+        return true;
+    struct entry *x = calloc(1, sizeof *x); /* key length 0 */
+    if (!x)
+        return false;
+    HASH_ADD_KEYPTR_BYHASHVALUE(hh, s->head, x->key, 0, 0u, x);
+    if (!x->hh.tbl) { /* uthash ran out of memory: head left NULL */
+        free(x);
+        return false;
+    }
+    s->sentinel = x;
+    return true;
+}
+
 static struct entry *insert(struct rc_attempts *t, const struct where *w, bool pinned, unsigned *what)
 {
     struct shard *s = w->s;
+    if (!shard_table(s))
+        return NULL;
     if (!make_room(t, s, w->p.len, pinned, what))
         return NULL;
     size_t keylen = sizeof w->p.owner + w->p.len;

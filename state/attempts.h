@@ -38,19 +38,25 @@
  * shares. Id bytes are budgeted too: a shard holds at most RC_ATTEMPTS_ID_BUDGET
  * id bytes per entry of its bound on average (at least RC_ATTEMPTS_ID_FLOOR),
  * so hostile long ids cost at most about 400 B x the entry bound (plus 16 KiB
- * per shard), whatever their length. Fixed: 256 KiB of filter, and about
- * 1 KiB per shard in use (its lock and uthash's table and first buckets).
+ * per shard), whatever their length. Fixed: 256 KiB of filter and 192 B
+ * per shard (its lock and lists), and about 700 B more per shard that a
+ * failure has reached (uthash's table and first buckets, made then).
  *
- * Thread-safe and sharded: the table is split into up to 64 shards by the
+ * Thread-safe and sharded: the table is split into up to 1024 shards by the
  * key's hash (computed once per call, outside any lock), each with its own
  * lock, hash table, eviction lists, bound and filter. TRACK_MAX is split across
  * the shards (shard i gets TRACK_MAX/n, the remainder spread one each over
- * the first shards); n is the largest power of two <= 64 that leaves each
- * shard at least 256 entries (so 1 shard below TRACK_MAX=512, 64 at the
- * default 65536: 1024 each). Eviction works within a shard, which is close
- * to a global order when shards hold hundreds of entries; the first eviction
- * can come when one shard is full while the whole table is a few per cent
- * short of TRACK_MAX. The same split applies to the pinned bound and to the
+ * the first shards); n is the largest power of two <= 1024 that leaves each
+ * shard at least 64 entries (so 1 shard below TRACK_MAX=128, 1024 at the
+ * default 65536: 64 each). Many shards, because a shard's lock is a cache
+ * line every thread failing a message of that shard writes: with threads on
+ * two cores failing messages of 64 shards, nearly every failure moved a lock's
+ * line between the cores (and waited for the other's unlock), and the
+ * failure path got slower with more threads (issue 16). Eviction works
+ * within a shard, an approximation of a global order; the first eviction
+ * can come when one shard is full while the whole table is about a third
+ * short of TRACK_MAX (at the default split); filled further, every shard
+ * reaches its share. The same split applies to the pinned bound and to the
  * id-byte budget.
  *
  * Lock-free: rc_attempts_size, and rc_attempts_maybe (the count of entries,
@@ -74,6 +80,20 @@ struct rc_attempts;
 /* Id bytes a shard may hold per entry of its bound, on average; and at
  * least this floor, so that a few of the longest ids fit in any shard. */
 #define RC_ATTEMPTS_ID_BUDGET 256
+
+/* The most shards a table has: 1024; 64 under ThreadSanitizer, whose
+ * deadlock detector follows at most 64 locks held by one thread, and the
+ * fork handlers (rc_attempts_lock) hold every shard's. */
+#if defined(__SANITIZE_THREAD__)
+#define RC_ATTEMPTS_SHARDS_MAX 64
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RC_ATTEMPTS_SHARDS_MAX 64
+#endif
+#endif
+#ifndef RC_ATTEMPTS_SHARDS_MAX
+#define RC_ATTEMPTS_SHARDS_MAX 1024
+#endif
 #define RC_ATTEMPTS_ID_FLOOR (4 * RC_ATTEMPTS_ID_MAX)
 /* Pinned entries may take the table up to max(TRACK_MAX, this) entries. */
 #define RC_ATTEMPTS_PIN_FLOOR 4096

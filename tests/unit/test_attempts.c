@@ -304,7 +304,8 @@ static void id_bytes_are_bounded(void **state)
     rc_attempts_free(t);
 }
 
-/* The shards: as many as leave each 256 entries or more, at most 64; the
+/* The shards: as many as leave each 64 entries or more, at most 1024 (64
+ * under ThreadSanitizer, attempts.h); the
  * bound split across them exactly. */
 static void shards_and_their_bound(void **state)
 {
@@ -312,7 +313,8 @@ static void shards_and_their_bound(void **state)
     static const struct {
         size_t max;
         unsigned shards;
-    } cases[] = {{16, 1}, {511, 1}, {512, 2}, {1000, 2}, {65536, 64}, {10000000, 64}};
+    } cases[] = {{16, 1},    {127, 1}, {128, 2}, {1000, 8}, {65536, RC_ATTEMPTS_SHARDS_MAX},
+                 {10000000, RC_ATTEMPTS_SHARDS_MAX}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         struct rc_attempts *t = rc_attempts_new(cases[k].max);
         assert_non_null(t);
@@ -332,6 +334,15 @@ static void shards_and_their_bound(void **state)
         assert_true(rc_attempts_size(t) <= 1000);
     }
     assert_int_equal(rc_attempts_size(t), 1000);
+    rc_attempts_free(t);
+    /* the same at the default bound, 1024 shards (64 under TSan): the hash reaches every
+     * shard (a shard index from too few bits of it filled only some) */
+    t = rc_attempts_new(65536);
+    for (int i = 0; i < 20 * 65536 && rc_attempts_size(t) < 65536; i++) {
+        snprintf(id, sizeof id, "%032x", i);
+        rc_attempts_bump(t, &o, id);
+    }
+    assert_int_equal(rc_attempts_size(t), 65536);
     rc_attempts_free(t);
 }
 
@@ -410,8 +421,8 @@ static void run_threads(size_t max, int nthreads)
 static void threads(void **state)
 {
     (void)state;
-    run_threads(65536, 16); /* 64 shards */
-    run_threads(1024, 16);  /* 4 shards, 800 ids in 1024 */
+    run_threads(65536, 16); /* 1024 shards (64 under TSan) */
+    run_threads(4096, 16);  /* 64 shards, 800 ids in 4096 */
 }
 
 static void memory_stays_bounded(void **state)

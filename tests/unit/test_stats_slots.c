@@ -44,6 +44,52 @@ static unsigned long overflow_count(enum rc_outcome o)
 
 /* ---- per-thread counters ---------------------------------------------------- */
 
+/* Every outcome counter, not only success's, is this thread's own (issue 16:
+ * a failure storm from threads on two cores bounced rc_stats' shared lines):
+ * a thread with an index leaves the shared entry alone, and the readers
+ * still see every count. */
+#define FAILING 1000
+static void *failing_thread(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < FAILING; i++) {
+        rc_count(&rc_stats.deliveries[RC_OUT_RECONSUME]);
+        rc_count(&rc_stats.injected[RC_OUT_EXCEPTION]);
+        rc_count(&rc_stats.track_evictions);
+    }
+    return (void *)(uintptr_t)rc_thread_slot();
+}
+
+static void failure_counts_are_the_threads_own(void **state)
+{
+    (void)state;
+    unsigned long shared_before = atomic_load(&rc_stats.deliveries[RC_OUT_RECONSUME]) +
+                                  atomic_load(&rc_stats.injected[RC_OUT_EXCEPTION]) +
+                                  atomic_load(&rc_stats.track_evictions);
+    unsigned long r0 = rc_stats_outcome(RC_OUT_RECONSUME), i0 = rc_stats_injected_total(),
+                  e0 = rc_counter_get(&rc_stats.track_evictions);
+    pthread_t th[2];
+    void *ix[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, failing_thread, NULL), 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(th[k], &ix[k]);
+    assert_true((uintptr_t)ix[0] != 0 && (uintptr_t)ix[1] != 0 && ix[0] != ix[1]);
+    /* not one write to the shared lines */
+    assert_int_equal(atomic_load(&rc_stats.deliveries[RC_OUT_RECONSUME]) +
+                         atomic_load(&rc_stats.injected[RC_OUT_EXCEPTION]) +
+                         atomic_load(&rc_stats.track_evictions),
+                     shared_before);
+    /* each thread's own copy holds its counts, whole lines apart */
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(rc_stats_local[(uintptr_t)ix[k] - 1].deliveries[RC_OUT_RECONSUME], FAILING);
+    assert_true(sizeof(struct rc_stats) % 64 == 0 && (uintptr_t)&rc_stats_local[0] % 64 == 0);
+    /* and the readers sum them */
+    assert_int_equal(rc_stats_outcome(RC_OUT_RECONSUME) - r0, 2 * FAILING);
+    assert_int_equal(rc_stats_injected_total() - i0, 2 * FAILING);
+    assert_int_equal(rc_counter_get(&rc_stats.track_evictions) - e0, 2 * FAILING);
+}
+
 #define THREADS (RC_THREAD_SLOTS + 40)
 #define PER_THREAD 2000
 /* The threads sharing entry 0 count long enough to overlap on two cores:
@@ -327,6 +373,7 @@ static void a_full_table_overflows_and_the_cache_keeps_real_slots(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(failure_counts_are_the_threads_own),
         cmocka_unit_test(threads_get_their_own_slot_and_no_count_is_lost),
         cmocka_unit_test(cache_finds_the_slot_once_and_counts_where_the_lookup_does),
         cmocka_unit_test(export_shows_the_cached_counts),
