@@ -6,6 +6,7 @@
 #include "io/open_regular.h"
 #include "io/open_why.h"
 #include "io/xfsz.h"
+#include "obs/counters.h"
 #include "obs/log.h"
 #include "obs/stats_export.h"
 
@@ -92,14 +93,43 @@ static const char *writer_path;
 static long writer_interval_ms;
 static pthread_once_t writer_once = PTHREAD_ONCE_INIT;
 
+static void pause_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+static bool delivered(void)
+{
+    for (int o = 0; o < RC_OUT_COUNT; o++)
+        if (rc_stats_outcome((enum rc_outcome)o))
+            return true;
+    return false;
+}
+
+/* Written at once (the registration: reconsume_up and the groups), at the
+ * first delivery (seen within FIRST_POLL_MS: a chart of the run starts at
+ * its start), then every interval. Nothing is added to a delivery's path. */
+#define FIRST_POLL_MS 50
 static void *writer_main(void *arg)
 {
     (void)arg;
+    rc_stats_write(writer_path);
+    bool seen = false;
+    long since = 0;
     for (;;) {
-        struct timespec t = {writer_interval_ms / 1000, (writer_interval_ms % 1000) * 1000000L};
-        while (nanosleep(&t, &t) != 0 && errno == EINTR)
-            ;
-        rc_stats_write(writer_path);
+        long step = seen || writer_interval_ms < FIRST_POLL_MS ? writer_interval_ms : FIRST_POLL_MS;
+        pause_ms(step);
+        since += step;
+        if (!seen && delivered()) {
+            seen = true;
+            since = writer_interval_ms;
+        }
+        if (since >= writer_interval_ms) {
+            rc_stats_write(writer_path);
+            since = 0;
+        }
     }
     return NULL;
 }

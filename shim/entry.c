@@ -20,6 +20,7 @@
 #include "hooks/registry.h"
 #include "hooks/runtime.h"
 #include "obs/log.h"
+#include "obs/shim_state.h"
 #include "obs/stats.h"
 #include "shim/setup.h"
 #include "sink/sink.h"
@@ -86,6 +87,8 @@ static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)
                     orderly ? "Orderly" : "");
         return 1;
     }
+    if (consumer && cb) /* what the shim is doing, published (obs/shim_state.h) */
+        rc_state_arm(cl->GetPushConsumerGroupID ? cl->GetPushConsumerGroupID(consumer) : NULL);
     if (!consumer || !cb || !rc_active())
         return real(consumer, cb);
 
@@ -179,6 +182,8 @@ RC_EXPORT void _ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_
         }
         memcpy(&real, &p, sizeof p);
     }
+    if (self && listener)
+        rc_state_arm(rc_client()->GetPushConsumerGroupID ? rc_client()->GetPushConsumerGroupID(self) : NULL);
     if (!self || !listener || !rc_active()) {
         real(self, listener);
         return;
