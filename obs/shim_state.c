@@ -23,19 +23,19 @@ static const char *const names[RC_STATE_REASONS] = {
     "spool-refused", "signal-handlers", "journal-refused",
 };
 
-static _Atomic int current = RC_STATE_ACTIVE;
+static _Atomic int state_now = RC_STATE_ACTIVE;
 static char detail_text[1024];
 static const char *stats_path;
 static atomic_bool armed;
 static long my_pid; /* whose file it is (not a forked child's) */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *rc_state_reason_name(enum rc_state_reason r)
 {
     return (unsigned)r < RC_STATE_REASONS ? names[r] : "unknown";
 }
 
-enum rc_state_reason rc_state_get(void) { return (enum rc_state_reason)atomic_load(&current); }
+enum rc_state_reason rc_state_get(void) { return (enum rc_state_reason)atomic_load(&state_now); }
 
 void rc_state_set_stats_path(const char *path) { stats_path = path && path[0] ? path : NULL; }
 
@@ -98,7 +98,7 @@ static void write_state(enum rc_state_reason r, const char *detail)
     close(dfd);
 }
 
-/* The file, and in pass-through the statistics; under the lock. */
+/* The file, and in pass-through the statistics; under the state_lock. */
 static void publish(void)
 {
     enum rc_state_reason r = rc_state_get();
@@ -110,12 +110,12 @@ static void publish(void)
 void rc_state_set(enum rc_state_reason r, const char *detail)
 {
     int saved = errno;
-    pthread_mutex_lock(&lock);
-    atomic_store(&current, (int)r);
+    pthread_mutex_lock(&state_lock);
+    atomic_store(&state_now, (int)r);
     snprintf(detail_text, sizeof detail_text, "%s", detail ? detail : "");
     if (atomic_load(&armed))
         publish();
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&state_lock);
     errno = saved;
 }
 
@@ -123,11 +123,11 @@ void rc_state_arm(const char *group)
 {
     int saved = errno;
     rc_stats_note_group(group);
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&state_lock);
     /* The first registration; and in pass-through each one (a new group). */
     if (!atomic_exchange(&armed, true) || rc_state_get() != RC_STATE_ACTIVE)
         publish();
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&state_lock);
     errno = saved;
 }
 
