@@ -4,7 +4,6 @@
 #include "obs/shim_state.h"
 
 #include "io/open_regular.h"
-#include "obs/stats_export.h"
 #include "obs/stats_writer.h"
 #include "util/escape.h"
 
@@ -28,6 +27,17 @@ static char detail_text[1024];
 static const char *stats_path;
 static atomic_bool armed;
 static long my_pid; /* whose file it is (not a forked child's) */
+static long owner;  /* the process that loaded the shim */
+
+/* A child forked later publishes nothing: the file is its parent's, and the
+ * lock may have been held by a thread that the fork did not copy. */
+static bool forked_child(void)
+{
+    long me = (long)getpid();
+    if (owner == 0)
+        owner = me;
+    return owner != me;
+}
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *rc_state_reason_name(enum rc_state_reason r)
@@ -110,8 +120,12 @@ static void publish(void)
 void rc_state_set(enum rc_state_reason r, const char *detail)
 {
     int saved = errno;
-    pthread_mutex_lock(&state_lock);
     atomic_store(&state_now, (int)r);
+    if (forked_child()) {
+        errno = saved;
+        return;
+    }
+    pthread_mutex_lock(&state_lock);
     snprintf(detail_text, sizeof detail_text, "%s", detail ? detail : "");
     if (atomic_load(&armed))
         publish();
@@ -119,10 +133,13 @@ void rc_state_set(enum rc_state_reason r, const char *detail)
     errno = saved;
 }
 
-void rc_state_arm(const char *group)
+void rc_state_arm(void)
 {
     int saved = errno;
-    rc_stats_note_group(group);
+    if (forked_child()) {
+        errno = saved;
+        return;
+    }
     pthread_mutex_lock(&state_lock);
     /* The first registration; and in pass-through each one (a new group). */
     if (!atomic_exchange(&armed, true) || rc_state_get() != RC_STATE_ACTIVE)

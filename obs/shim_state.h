@@ -53,10 +53,10 @@ const char *rc_state_reason_name(enum rc_state_reason r);
  * Not for a delivery's path: it does I/O. Never fails the host. */
 void rc_state_set(enum rc_state_reason r, const char *detail);
 
-/* A registration (of the consumer group group, or NULL), whether the shim
- * is active or not: notes the group for the series' labels; the first one
- * writes the state file (and the statistics, in pass-through). */
-void rc_state_arm(const char *group);
+/* A registration, whether the shim is active or not (its group noted
+ * before, rc_stats_note_group): the first one writes the state file, and in
+ * pass-through each one the statistics (a new group). */
+void rc_state_arm(void);
 
 /* The current state (RC_STATE_ACTIVE until rc_state_set says otherwise). */
 enum rc_state_reason rc_state_get(void);

@@ -49,7 +49,9 @@ static void append_series(const char *path)
 static int write_file(const char *path)
 {
     char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    /* A name of this thread's own: two writers (the thread, a destroy, the
+     * exit) never share a temporary file; each renames a whole one. */
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%ld", path, (long)getpid(), (long)gettid()) >= (int)sizeof tmp)
         return -ENAMETOOLONG;
     int fd = rc_open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     if (fd < 0)

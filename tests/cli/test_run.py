@@ -361,7 +361,7 @@ def test_wraps_a_consumer_and_diverts(tmp_path):
     # Item 4 of issue 9, through the command: the stats file is valid text format.
     chk = subprocess.run([str(REPORT), "--check", str(stats)], capture_output=True, text=True)
     assert chk.returncode == 0, chk.stdout + chk.stderr
-    assert "reconsume_diverted_total 1" in stats.read_text()
+    assert 'reconsume_diverted_total{group="g1"} 1' in stats.read_text()
     promtool = shutil.which("promtool")
     if promtool:
         p = subprocess.run([promtool, "check", "metrics"], stdin=stats.open(),
