@@ -113,7 +113,7 @@ static bool delivered(void)
 /* Written at once (the registration: reconsume_up and the groups), at the
  * first delivery (seen within FIRST_POLL_MS: a chart of the run starts at
  * its start), then every interval. Nothing is added to a delivery's path. */
-#define FIRST_POLL_MS 50
+#define FIRST_POLL_MS 100
 static void *writer_main(void *arg)
 {
     (void)arg;
