@@ -79,13 +79,27 @@ static int write_file(const char *path)
     return 0;
 }
 
+/* One write at a time, so that the last rename is of the latest counts (the
+ * writer thread's write, taken before the exit's, must not land after it).
+ * Held across a fork by the forking thread, so that a child never inherits
+ * it locked by a thread it does not have. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void fork_prepare(void) { pthread_mutex_lock(&write_lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&write_lock); }
+static void fork_child(void) { pthread_mutex_init(&write_lock, NULL); }
+static void register_atfork(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
 /* The statistics file past RLIMIT_FSIZE fails; it does not end the host. */
 int rc_stats_write(const char *path)
 {
+    pthread_once(&atfork_once, register_atfork);
+    pthread_mutex_lock(&write_lock);
     struct rc_xfsz hold;
     rc_xfsz_hold(&hold);
     int rc = write_file(path);
     rc_xfsz_release(&hold);
+    pthread_mutex_unlock(&write_lock);
     return rc;
 }
 
