@@ -11,11 +11,14 @@
  *                           rc_detail_cache finds a registration's slot once
  *   obs/stats_export.{c,h}  the Prometheus text format, the CSV row, the
  *                           one-line summary for the log
- *   obs/stats_writer.{c,h}  the file: rewritten by rename every
+ *   obs/stats_writer.{c,h}  the file: rewritten by rename at the first
+ *                           registration, at the first delivery, every
  *                           RECONSUME_STATS_INTERVAL_MS, when a consumer is
  *                           destroyed and at exit (node_exporter's textfile
  *                           collector, or a test, never reads half a file),
  *                           plus one CSV line per write in <path>.csv
+ *   obs/shim_state.{c,h}    active or pass-through and why: the state file
+ *                           (reconsume doctor PID) and reconsume_up
  */
 #ifndef RECONSUME_OBS_STATS_H
 #define RECONSUME_OBS_STATS_H

@@ -4,11 +4,52 @@
 #include "obs/stats_export.h"
 
 #include "obs/counters.h"
+#include "obs/shim_state.h"
 #include "obs/stats_detail.h"
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static unsigned long get(atomic_ulong *c) { return rc_counter_get(c); }
+
+/* ---- the labels that tell processes apart -------------------------------- */
+
+/* The consumer groups of this process, sorted, and the operator's labels
+ * (RECONSUME_STATS_LABELS). Set at load and at registrations, read by the
+ * writer: under a lock (never on a delivery's path). */
+#define GROUPS_MAX 16
+static pthread_mutex_t labels_lock = PTHREAD_MUTEX_INITIALIZER;
+static char groups[GROUPS_MAX][RC_DETAIL_NAME_MAX];
+static int n_groups;
+static struct rc_labels user_labels;
+static int max_retries = -1;
+
+void rc_stats_set_labels(const struct rc_labels *labels, int cap)
+{
+    pthread_mutex_lock(&labels_lock);
+    if (labels)
+        user_labels = *labels;
+    max_retries = cap;
+    pthread_mutex_unlock(&labels_lock);
+}
+
+void rc_stats_note_group(const char *group)
+{
+    if (!group || !group[0])
+        return;
+    pthread_mutex_lock(&labels_lock);
+    int i = 0;
+    while (i < n_groups && strncmp(groups[i], group, RC_DETAIL_NAME_MAX - 1) < 0)
+        i++;
+    if (n_groups < GROUPS_MAX && (i == n_groups || strncmp(groups[i], group, RC_DETAIL_NAME_MAX - 1) != 0)) {
+        memmove(groups[i + 1], groups[i], (size_t)(n_groups - i) * sizeof groups[0]);
+        snprintf(groups[i], sizeof groups[i], "%s", group);
+        n_groups++;
+    }
+    pthread_mutex_unlock(&labels_lock);
+}
 
 void rc_stats_summary(char *buf, unsigned long cap)
 {
@@ -39,23 +80,82 @@ static void put_label(FILE *f, const char *v)
     }
 }
 
-static void write_histogram(FILE *f, const char *name, const char *help, const struct rc_histogram *h)
+/* The labels of every series, a snapshot per write: group="g1,g2" (the
+ * groups joined by ',', "" before any registration: no label) and the
+ * operator's; `user` the operator's alone (the detail has its own group). */
+struct common {
+    char all[2048], user[1536];
+    int cap;
+};
+
+static void append_label(char *buf, size_t cap, const char *name, const char *v)
+{
+    size_t n = strlen(buf);
+    FILE *f = n + 1 < cap ? fmemopen(buf + n, cap - n, "w") : NULL;
+    if (!f)
+        return;
+    fprintf(f, "%s%s=\"", n ? "," : "", name);
+    put_label(f, v);
+    fputc('"', f);
+    if (fclose(f) != 0 || strlen(buf) + 1 >= cap)
+        buf[n] = '\0'; /* did not fit: left out whole */
+}
+
+static void snapshot(struct common *c)
+{
+    char joined[GROUPS_MAX * RC_DETAIL_NAME_MAX];
+    joined[0] = c->all[0] = c->user[0] = '\0';
+    pthread_mutex_lock(&labels_lock);
+    for (int i = 0; i < n_groups; i++) {
+        if (i)
+            strcat(joined, ",");
+        strcat(joined, groups[i]);
+    }
+    if (joined[0])
+        append_label(c->all, sizeof c->all, "group", joined);
+    for (int i = 0; i < user_labels.n; i++) {
+        append_label(c->all, sizeof c->all, user_labels.v[i].name, user_labels.v[i].value);
+        append_label(c->user, sizeof c->user, user_labels.v[i].name, user_labels.v[i].value);
+    }
+    c->cap = max_retries;
+    pthread_mutex_unlock(&labels_lock);
+}
+
+/* "{common,rest}", "{common}", "{rest}" or nothing. */
+static void labels(FILE *f, const char *common, const char *rest)
+{
+    if (!common[0] && !rest[0])
+        return;
+    fprintf(f, "{%s%s%s}", common, common[0] && rest[0] ? "," : "", rest);
+}
+
+static void write_histogram(FILE *f, const struct common *c, const char *name, const char *help,
+                            const struct rc_histogram *h)
 {
     fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     unsigned long cum = 0;
+    char le[64];
     for (size_t i = 0; i < h->n; i++) {
         cum += h->buckets[i];
         if (h->bounds_d)
-            fprintf(f, "%s_bucket{le=\"%g\"} %lu\n", name, h->bounds_d[i], cum);
+            snprintf(le, sizeof le, "le=\"%g\"", h->bounds_d[i]);
         else
-            fprintf(f, "%s_bucket{le=\"%d\"} %lu\n", name, h->bounds_i[i], cum);
+            snprintf(le, sizeof le, "le=\"%d\"", h->bounds_i[i]);
+        fprintf(f, "%s_bucket", name);
+        labels(f, c->all, le);
+        fprintf(f, " %lu\n", cum);
     }
     cum += h->buckets[h->n];
-    fprintf(f, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n%s_count %lu\n", name, cum, name, h->sum,
-            name, h->count);
+    fprintf(f, "%s_bucket", name);
+    labels(f, c->all, "le=\"+Inf\"");
+    fprintf(f, " %lu\n%s_sum", cum, name);
+    labels(f, c->all, "");
+    fprintf(f, " %.6f\n%s_count", h->sum, name);
+    labels(f, c->all, "");
+    fprintf(f, " %lu\n", h->count);
 }
 
-static void write_detail(FILE *f)
+static void write_detail(FILE *f, const struct common *c)
 {
     bool header = false;
     struct rc_detail_row s;
@@ -72,7 +172,7 @@ static void write_detail(FILE *f)
                                "# TYPE reconsume_topic_deliveries_total counter\n");
                     header = true;
                 }
-                fputs("reconsume_topic_deliveries_total{group=\"", f);
+                fprintf(f, "reconsume_topic_deliveries_total{%s%sgroup=\"", c->user, c->user[0] ? "," : "");
                 put_label(f, s.group ? s.group : "(other)");
                 fputs("\",topic=\"", f);
                 put_label(f, s.topic ? s.topic : "(other)");
@@ -112,21 +212,49 @@ static void write_backoff(FILE *f)
 
 void rc_stats_prometheus(FILE *f)
 {
+    struct common c;
+    snapshot(&c);
+    char rest[128];
+    enum rc_state_reason st = rc_state_get();
+    fprintf(f, "# HELP reconsume_up 1 when the shim wraps callbacks, 0 when it passes through (reason says why).\n"
+               "# TYPE reconsume_up gauge\nreconsume_up");
+    snprintf(rest, sizeof rest, "reason=\"%s\"", rc_state_reason_name(st));
+    labels(f, c.all, rest);
+    fprintf(f, " %d\n", st == RC_STATE_ACTIVE);
+    fprintf(f, "# HELP reconsume_build_info The shim's version.\n"
+               "# TYPE reconsume_build_info gauge\nreconsume_build_info");
+    labels(f, c.all, "version=\"" RC_VERSION "\"");
+    fprintf(f, " 1\n");
+    if (c.cap >= 0) {
+        fprintf(f, "# HELP reconsume_max_retries RECONSUME_MAX_RETRIES, the cap outside any rule (enforced only while reconsume_up is 1).\n"
+                   "# TYPE reconsume_max_retries gauge\nreconsume_max_retries");
+        labels(f, c.all, "");
+        fprintf(f, " %d\n", c.cap);
+    }
     fprintf(f, "# HELP reconsume_deliveries_total Callback calls, by outcome (injected faults apart).\n"
                "# TYPE reconsume_deliveries_total counter\n");
-    for (int o = 0; o < RC_OUT_CRASH_LOOP; o++)
-        fprintf(f, "reconsume_deliveries_total{outcome=\"%s\"} %lu\n",
-                rc_outcome_name((enum rc_outcome)o), rc_stats_outcome((enum rc_outcome)o));
+    for (int o = 0; o < RC_OUT_CRASH_LOOP; o++) {
+        snprintf(rest, sizeof rest, "outcome=\"%s\"", rc_outcome_name((enum rc_outcome)o));
+        fputs("reconsume_deliveries_total", f);
+        labels(f, c.all, rest);
+        fprintf(f, " %lu\n", rc_stats_outcome((enum rc_outcome)o));
+    }
     fprintf(f, "# HELP reconsume_injected_deliveries_total Deliveries that got an injected fault, by outcome.\n"
                "# TYPE reconsume_injected_deliveries_total counter\n");
-    for (int o = 0; o < RC_OUT_CRASH_LOOP; o++)
-        fprintf(f, "reconsume_injected_deliveries_total{outcome=\"%s\"} %lu\n",
-                rc_outcome_name((enum rc_outcome)o), get(&rc_stats.injected[o]));
+    for (int o = 0; o < RC_OUT_CRASH_LOOP; o++) {
+        snprintf(rest, sizeof rest, "outcome=\"%s\"", rc_outcome_name((enum rc_outcome)o));
+        fputs("reconsume_injected_deliveries_total", f);
+        labels(f, c.all, rest);
+        fprintf(f, " %lu\n", get(&rc_stats.injected[o]));
+    }
     fprintf(f, "# HELP reconsume_injected_faults_total Faults injected, by action.\n"
                "# TYPE reconsume_injected_faults_total counter\n");
-    for (int a = 0; a < RC_INJ_ACTIONS; a++)
-        fprintf(f, "reconsume_injected_faults_total{action=\"%s\"} %lu\n",
-                rc_inject_action_name((enum rc_inject_action)a), get(&rc_stats.injected_faults[a]));
+    for (int a = 0; a < RC_INJ_ACTIONS; a++) {
+        snprintf(rest, sizeof rest, "action=\"%s\"", rc_inject_action_name((enum rc_inject_action)a));
+        fputs("reconsume_injected_faults_total", f);
+        labels(f, c.all, rest);
+        fprintf(f, " %lu\n", get(&rc_stats.injected_faults[a]));
+    }
     static const struct { const char *name, *help; size_t off; } one[] = {
         {"reconsume_timeouts_total", "Callback calls longer than RECONSUME_TIMEOUT_MS.",
          offsetof(struct rc_stats, timeouts)},
@@ -153,21 +281,24 @@ void rc_stats_prometheus(FILE *f)
         {"reconsume_registrations_total", "Callbacks wrapped by the shim.",
          offsetof(struct rc_stats, registrations)},
     };
-    for (size_t i = 0; i < sizeof one / sizeof *one; i++)
-        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", one[i].name, one[i].help,
-                one[i].name, one[i].name, get((atomic_ulong *)((char *)&rc_stats + one[i].off)));
+    for (size_t i = 0; i < sizeof one / sizeof *one; i++) {
+        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s", one[i].name, one[i].help, one[i].name,
+                one[i].name);
+        labels(f, c.all, "");
+        fprintf(f, " %lu\n", get((atomic_ulong *)((char *)&rc_stats + one[i].off)));
+    }
 
     write_backoff(f);
 
     /* Detail, present once RECONSUME_STATS has seen deliveries. */
-    write_detail(f);
+    write_detail(f, &c);
     struct rc_histogram h;
     rc_detail_latency(&h);
     if (h.count)
-        write_histogram(f, "reconsume_callback_duration_seconds", "Time spent in the application's callback.", &h);
+        write_histogram(f, &c, "reconsume_callback_duration_seconds", "Time spent in the application's callback.", &h);
     rc_detail_attempts(&h);
     if (h.count)
-        write_histogram(f, "reconsume_attempts", "Attempts a message took until it was acknowledged or diverted.", &h);
+        write_histogram(f, &c, "reconsume_attempts", "Attempts a message took until it was acknowledged or diverted.", &h);
 }
 
 int rc_stats_csv_row(char *buf, size_t cap, bool with_header, long long unix_ms)

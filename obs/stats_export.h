@@ -11,9 +11,22 @@
 
 #include "policy/backoff.h"
 #include "policy/rules.h"
+#include "policy/labels.h"
+
+/* The operator's labels (RECONSUME_STATS_LABELS, copied) and the cap in
+ * force (RECONSUME_MAX_RETRIES; -1: unknown, the series is left out): on
+ * every series from now on. At load. */
+void rc_stats_set_labels(const struct rc_labels *labels, int cap);
+
+/* A consumer group of this process: the series carry group="g1,g2", the
+ * groups sorted and joined by ','. At a registration (takes a lock). */
+void rc_stats_note_group(const char *group);
 
 /* Every counter, and the detail once RECONSUME_STATS has seen deliveries, in
- * the Prometheus text exposition format. */
+ * the Prometheus text exposition format; first reconsume_up{reason} (the
+ * state, obs/shim_state.h), reconsume_build_info{version} and
+ * reconsume_max_retries, written in pass-through too. Every series has the
+ * labels above. */
 void rc_stats_prometheus(FILE *f);
 
 /* One row of the series at unix_ms, preceded by the header line when

@@ -6,6 +6,7 @@
 #include "io/open_regular.h"
 #include "io/open_why.h"
 #include "io/xfsz.h"
+#include "obs/counters.h"
 #include "obs/log.h"
 #include "obs/stats_export.h"
 
@@ -48,7 +49,9 @@ static void append_series(const char *path)
 static int write_file(const char *path)
 {
     char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    /* A name of this thread's own: two writers (the thread, a destroy, the
+     * exit) never share a temporary file; each renames a whole one. */
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%ld", path, (long)getpid(), (long)gettid()) >= (int)sizeof tmp)
         return -ENAMETOOLONG;
     int fd = rc_open_regular(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     if (fd < 0)
@@ -76,13 +79,27 @@ static int write_file(const char *path)
     return 0;
 }
 
+/* One write at a time, so that the last rename is of the latest counts (the
+ * writer thread's write, taken before the exit's, must not land after it).
+ * Held across a fork by the forking thread, so that a child never inherits
+ * it locked by a thread it does not have. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void fork_prepare(void) { pthread_mutex_lock(&write_lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&write_lock); }
+static void fork_child(void) { pthread_mutex_init(&write_lock, NULL); }
+static void register_atfork(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
 /* The statistics file past RLIMIT_FSIZE fails; it does not end the host. */
 int rc_stats_write(const char *path)
 {
+    pthread_once(&atfork_once, register_atfork);
+    pthread_mutex_lock(&write_lock);
     struct rc_xfsz hold;
     rc_xfsz_hold(&hold);
     int rc = write_file(path);
     rc_xfsz_release(&hold);
+    pthread_mutex_unlock(&write_lock);
     return rc;
 }
 
@@ -92,14 +109,43 @@ static const char *writer_path;
 static long writer_interval_ms;
 static pthread_once_t writer_once = PTHREAD_ONCE_INIT;
 
+static void pause_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+static bool delivered(void)
+{
+    for (int o = 0; o < RC_OUT_COUNT; o++)
+        if (rc_stats_outcome((enum rc_outcome)o))
+            return true;
+    return false;
+}
+
+/* Written at once (the registration: reconsume_up and the groups), at the
+ * first delivery (seen within FIRST_POLL_MS: a chart of the run starts at
+ * its start), then every interval. Nothing is added to a delivery's path. */
+#define FIRST_POLL_MS 100
 static void *writer_main(void *arg)
 {
     (void)arg;
+    rc_stats_write(writer_path);
+    bool seen = false;
+    long since = 0;
     for (;;) {
-        struct timespec t = {writer_interval_ms / 1000, (writer_interval_ms % 1000) * 1000000L};
-        while (nanosleep(&t, &t) != 0 && errno == EINTR)
-            ;
-        rc_stats_write(writer_path);
+        long step = seen || writer_interval_ms < FIRST_POLL_MS ? writer_interval_ms : FIRST_POLL_MS;
+        pause_ms(step);
+        since += step;
+        if (!seen && delivered()) {
+            seen = true;
+            since = writer_interval_ms;
+        }
+        if (since >= writer_interval_ms) {
+            rc_stats_write(writer_path);
+            since = 0;
+        }
     }
     return NULL;
 }

@@ -202,6 +202,7 @@ struct setting {
 #define SLOT_NON_RETRYABLE SLOT
 #define SLOT_RULES SLOT
 #define SLOT_BACKOFF SLOT
+#define SLOT_LABELS SLOT
 #define SLOT_INJECT_SEED NOSLOT /* parsed with INJECT */
 #define SLOT_CONFIG NOSLOT      /* read before the table */
 
@@ -288,6 +289,8 @@ static int parse_value(const struct setting *s, const char *v, void *slot, char 
         return rc_rules_parse(s->name, v, slot, err, errlen);
     case RC_KIND_BACKOFF:
         return rc_backoff_parse(s->name, v, slot, err, errlen);
+    case RC_KIND_LABELS:
+        return rc_labels_parse(s->name, v, slot, err, errlen);
     case RC_KIND_INJECT:      /* parse_inject */
     case RC_KIND_INJECT_SEED: /* parse_inject */
     case RC_KIND_CONFIG:      /* rc_config_load */

@@ -16,6 +16,7 @@
 #include "policy/backoff.h"
 #include "policy/catch.h"
 #include "policy/inject.h"
+#include "policy/labels.h"
 #include "policy/nonretry.h"
 #include "policy/rules.h"
 #include "policy/sinkspec.h"
@@ -42,6 +43,7 @@ enum rc_setting_kind {
     RC_KIND_RULES,
     RC_KIND_BACKOFF,
     RC_KIND_CONFIG,
+    RC_KIND_LABELS,
 };
 
 /* The ranges of the table, as constants: RC_SETTING_LO_MAX_RETRIES, ... */
@@ -69,6 +71,7 @@ struct rc_config {
     char log_path[PATH_MAX];   /* "" = stderr */
     char stats_path[PATH_MAX]; /* "" = none */
     long stats_interval_ms;    /* how often RECONSUME_STATS is rewritten while running */
+    struct rc_labels stats_labels; /* RECONSUME_STATS_LABELS: on every series of the file */
     char journal_dir[PATH_MAX]; /* RECONSUME_JOURNAL: "" = no crash-loop detection */
     int max_crashes;            /* RECONSUME_MAX_CRASHES */
     struct rc_sinkspec sink;    /* RECONSUME_SINK: where diverted messages go, in order */

@@ -6,7 +6,8 @@
 #   demo: libffi (closures), uthash (tables), a JDK and Maven (the broker
 #         jars come from Maven Central), python3-pip
 #   test: the demo's, and cmocka (unit tests), valgrind, clang + its runtime
-#         (libFuzzer), util-linux (unshare, setpriv); pytest from PyPI
+#         (libFuzzer), util-linux (unshare, setpriv), prometheus-node-exporter
+#         (the textfile-collector test, tests/tools); pytest from PyPI
 set -euo pipefail
 what=${1:-test}
 pkgs=(libffi-dev uthash-dev)
@@ -14,7 +15,7 @@ command -v java >/dev/null 2>&1 || pkgs+=(default-jdk-headless)
 command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
 python3 -m pip --version >/dev/null 2>&1 || pkgs+=(python3-pip)
 if [ "$what" = test ]; then
-    pkgs+=(libcmocka-dev valgrind clang libclang-rt-14-dev util-linux)
+    pkgs+=(libcmocka-dev valgrind clang libclang-rt-14-dev util-linux prometheus-node-exporter)
 elif [ "$what" != demo ]; then
     echo "install-deps: usage: install-deps.sh [demo|test]" >&2
     exit 2

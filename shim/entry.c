@@ -20,6 +20,7 @@
 #include "hooks/registry.h"
 #include "hooks/runtime.h"
 #include "obs/log.h"
+#include "obs/shim_state.h"
 #include "obs/stats.h"
 #include "shim/setup.h"
 #include "sink/sink.h"
@@ -76,6 +77,15 @@ RC_EXPORT int SetPushConsumerNameServerAddress(CPushConsumer *consumer, const ch
     REAL(SetPushConsumerNameServerAddress, 1, consumer, namesrv);
 }
 
+/* A registration, active or not: its group on the series, the state published. */
+static void note_registration(const struct rc_client *cl, CPushConsumer *consumer)
+{
+    int e = errno;
+    rc_stats_note_group(cl->GetPushConsumerGroupID ? cl->GetPushConsumerGroupID(consumer) : NULL);
+    rc_state_arm();
+    errno = e;
+}
+
 static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)
 {
     const struct rc_client *cl = rc_client();
@@ -86,6 +96,8 @@ static int do_register(CPushConsumer *consumer, rc_callback_fn cb, bool orderly)
                     orderly ? "Orderly" : "");
         return 1;
     }
+    if (consumer && cb) /* what the shim is doing, published (obs/shim_state.h) */
+        note_registration(cl, consumer);
     if (!consumer || !cb || !rc_active())
         return real(consumer, cb);
 
@@ -179,6 +191,8 @@ RC_EXPORT void _ZN8rocketmq21DefaultMQPushConsumer23registerMessageListenerEPNS_
         }
         memcpy(&real, &p, sizeof p);
     }
+    if (self && listener)
+        note_registration(rc_client(), self);
     if (!self || !listener || !rc_active()) {
         real(self, listener);
         return;

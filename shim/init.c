@@ -21,11 +21,26 @@
 #include "obs/log.h"
 #include "hooks/runtime.h"
 #include "io/read_file.h"
+#include "obs/shim_state.h"
 #include "obs/stats.h"
 
 
 
 static const char *env(const char *name) { return secure_getenv(name); }
+
+/* A bad configuration: the statistics file and its labels as far as they
+ * are valid, so that reconsume_up says 0 there too. */
+static void stats_despite(void)
+{
+    static char path[PATH_MAX];
+    static struct rc_labels labels;
+    const char *p = env("RECONSUME_STATS"), *l = env("RECONSUME_STATS_LABELS");
+    char ignored[256];
+    if (l && rc_labels_parse("RECONSUME_STATS_LABELS", l, &labels, ignored, sizeof ignored) == 0)
+        rc_stats_set_labels(&labels, -1);
+    if (p && p[0] && strlen(p) < sizeof path)
+        rc_state_set_stats_path(strcpy(path, p));
+}
 
 static void before_fork(void)
 {
@@ -64,10 +79,16 @@ __attribute__((constructor)) static void rc_init(void)
                       rc_rt.cfg.strict ? "exiting (RECONSUME_STRICT=1)" : "shim disabled (pass-through)");
         if (rc_rt.cfg.strict)
             _exit(RC_STRICT_EXIT);
+        stats_despite();
+        rc_state_set(RC_STATE_CONFIG_INVALID, err);
         goto out;
     }
-    if (!rc_rt.cfg.enable)
+    rc_stats_set_labels(&rc_rt.cfg.stats_labels, rc_rt.cfg.max_retries);
+    rc_state_set_stats_path(rc_rt.cfg.stats_path);
+    if (!rc_rt.cfg.enable) {
+        rc_state_set(RC_STATE_DISABLED, "RECONSUME_ENABLE=0");
         goto out;
+    }
     /* Opens nothing yet: the file is opened at the first line after a
      * consumer registered (obs/log.h). */
     rc_log_open(rc_rt.cfg.log_path, rc_rt.cfg.log_level);
@@ -77,6 +98,7 @@ __attribute__((constructor)) static void rc_init(void)
         rc_rt.tracked = rc_attempts_size_word(rc_rt.attempts);
     if (!rc_rt.attempts) {
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
+        rc_state_set(RC_STATE_OUT_OF_MEMORY, "out of memory at load");
         goto out;
     }
     /* Observing changes nothing: statuses pass, exceptions are rethrown,
@@ -86,6 +108,7 @@ __attribute__((constructor)) static void rc_init(void)
     rc_rt.call_kind = rc_call_kind_for(rc_rt.cfg.catch_mask, rc_rt.cfg.observe);
     if (rc_setup_rule_sinks() != 0) {
         rc_log(RC_LOG_ERROR, "out of memory at load; shim disabled (pass-through)");
+        rc_state_set(RC_STATE_OUT_OF_MEMORY, "out of memory at load");
         goto out;
     }
     /* The plain path can serve only a process with none of these; detailed
@@ -96,6 +119,7 @@ __attribute__((constructor)) static void rc_init(void)
         strcpy(rc_rt.host, "unknown");
     if (pthread_atfork(before_fork, after_fork_parent, after_fork_child) != 0) {
         rc_log(RC_LOG_ERROR, "pthread_atfork failed; shim disabled (pass-through)");
+        rc_state_set(RC_STATE_ATFORK_FAILED, "pthread_atfork failed");
         goto out;
     }
     /* A consumer process (the client is loaded already): keep a few closures
@@ -103,6 +127,7 @@ __attribute__((constructor)) static void rc_init(void)
     if (dlsym(RTLD_NEXT, "RegisterMessageCallback"))
         rc_registry_prealloc(4);
     atomic_store(&rc_rt.active, true);
+    rc_state_set(RC_STATE_ACTIVE, NULL);
     if (rc_log_enabled(RC_LOG_DEBUG)) {
         char kinds[64];
         rc_catch_format(rc_rt.cfg.catch_mask, kinds, sizeof kinds);
@@ -116,6 +141,7 @@ out:
 
 __attribute__((destructor)) static void rc_fini(void)
 {
+    rc_state_remove();
     if (!rc_active() || rc_counter_get(&rc_stats.registrations) == 0)
         return;
     int saved = errno;

@@ -18,14 +18,16 @@
 #include "sink/sink.h"
 #include "state/journal.h"
 
-void rc_setup_disable(const char *why)
+void rc_setup_disable(enum rc_state_reason reason, const char *why)
 {
     if (rc_rt.cfg.strict) {
         rc_log_stderr("error: %s; exiting (RECONSUME_STRICT=1)", why);
         _exit(RC_STRICT_EXIT);
     }
-    if (atomic_exchange(&rc_rt.active, false))
+    if (atomic_exchange(&rc_rt.active, false)) {
         rc_log(RC_LOG_ERROR, "%s; shim disabled (pass-through)", why);
+        rc_state_set(reason, why);
+    }
 }
 
 int rc_setup_rule_sinks(void)
@@ -84,7 +86,7 @@ static void first_registration(void)
     if (stores && open_sinks(err, sizeof err) != 0) {
         snprintf(why, sizeof why, "RECONSUME_SPOOL_DIR='%s': %s; expected a directory the shim can create and write",
                  rc_rt.cfg.spool_dir, err);
-        rc_setup_disable(why);
+        rc_setup_disable(RC_STATE_SPOOL_REFUSED, why);
         return;
     }
     /* Handlers for every signal any rule may catch (observe mode catches none). */
@@ -94,14 +96,14 @@ static void first_registration(void)
             sig |= rc_rt.cfg.rules.v[i].catch_mask;
     sig &= RC_CATCH_SIGNAL | RC_CATCH_ABORT;
     if (sig && !rc_rt.cfg.observe && rc_sigguard_install(sig, rc_rt.cfg.signal_max) != 0) {
-        rc_setup_disable("cannot install the signal handlers for RECONSUME_CATCH");
+        rc_setup_disable(RC_STATE_SIGNAL_HANDLERS, "cannot install the signal handlers for RECONSUME_CATCH");
         return;
     }
     if (rc_rt.cfg.journal_dir[0]) {
         struct rc_journal *j;
         if (rc_journal_open(rc_rt.cfg.journal_dir, &j, err, sizeof err) != 0) {
             snprintf(why, sizeof why, "RECONSUME_JOURNAL='%s': %s", rc_rt.cfg.journal_dir, err);
-            rc_setup_disable(why);
+            rc_setup_disable(RC_STATE_JOURNAL_REFUSED, why);
             return;
         }
         rc_rt.journal = j;

@@ -5,6 +5,8 @@
 #ifndef RECONSUME_SHIM_SETUP_H
 #define RECONSUME_SHIM_SETUP_H
 
+#include "obs/shim_state.h"
+
 /*
  * The parts of set-up with side effects (creating the spool, installing
  * signal handlers, opening the journal, starting the statistics writer),
@@ -24,6 +26,6 @@ int rc_setup_rule_sinks(void);
  * RECONSUME_STRICT the process stops instead. Callbacks wrapped already keep
  * their wrappers: taking them away under a running consumer would race.
  */
-void rc_setup_disable(const char *why);
+void rc_setup_disable(enum rc_state_reason reason, const char *why);
 
 #endif

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -289,9 +290,12 @@ def test_running_pid_with_a_bad_setting_passes_through(tmp_path):
     finally:
         p.kill()
         p.wait()
-    assert r.returncode == 6
+    assert r.returncode == 8, r.stdout
     assert "configuration: invalid: RECONSUME_MAX_RETRIES='lots'" in r.stdout
     assert "librocketmq is not loaded" in r.stdout
+    # no registration, so no state published: judged from the environment, and said so
+    assert "state: none published" in r.stdout
+    assert "verdict: shim loaded but passing through: config-invalid, judged from its environment (exit 8)" in r.stdout
 
 
 def test_running_pid_disabled(tmp_path):
@@ -301,7 +305,102 @@ def test_running_pid_disabled(tmp_path):
     finally:
         p.kill()
         p.wait()
-    assert r.returncode == 6 and "disabled" in r.stdout
+    assert r.returncode == 8 and "disabled" in r.stdout, r.stdout
+
+
+# ------------------------------------------- the state the shim publishes ----
+
+def state_file(run_dir: Path, pid: int) -> Path:
+    return run_dir / "reconsume" / f"{pid}.state"
+
+
+def wait_state(path: Path, state: str, timeout: float = 20) -> str:
+    """Poll the shim's state file until it says state; its text."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            text = path.read_text()
+        except OSError:
+            text = ""
+        if f"state={state}\n" in text:
+            return text
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never said state={state}: {text!r}")
+
+
+def start_preloaded(tmp_path, max_ms: int = 20000, **env) -> subprocess.Popen:
+    """consumer_c with the shim preloaded directly (not through `reconsume
+    run`, whose pre-check is not what is tested here), its runtime directory
+    under tmp_path."""
+    env = clean_env(LD_LIBRARY_PATH=str(DOUBLE_DIR), RMQ_DOUBLE_LOG=str(tmp_path / "log"),
+                    LD_PRELOAD=str(SHIM), XDG_RUNTIME_DIR=str(tmp_path / "run"), **env)
+    (tmp_path / "run").mkdir(mode=0o700, exist_ok=True)
+    return subprocess.Popen([str(CONSUMER_C), "--group", "g", "--topic", "T", "--max-ms", str(max_ms)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_running_pid_whose_shim_refused_a_0777_spool(tmp_path):
+    # The environment is valid (doctor's own parse of it finds nothing wrong);
+    # only the shim, at the first registration, refuses the directory and
+    # passes through. Doctor must say what the shim says.
+    spool = tmp_path / "open"
+    spool.mkdir()
+    spool.chmod(0o777)
+    p = start_preloaded(tmp_path, RECONSUME_SPOOL_DIR=str(spool))
+    try:
+        text = wait_state(state_file(tmp_path / "run", p.pid), "pass-through")
+        r = rc("doctor", p.pid)
+    finally:
+        p.kill()
+        p.wait()
+    assert "reason=spool-refused\n" in text
+    assert r.returncode == 8, r.stdout
+    assert "state (published by the shim" in r.stdout
+    assert "pass-through, reason spool-refused: RECONSUME_SPOOL_DIR=" in r.stdout
+    assert "mode 0777" in r.stdout
+    assert "verdict: shim loaded but passing through: spool-refused (exit 8)" in r.stdout
+
+
+def test_running_pid_active_as_published_and_removed_at_exit(tmp_path):
+    p = start_preloaded(tmp_path, RECONSUME_SPOOL_DIR=str(tmp_path / "sp"))
+    path = state_file(tmp_path / "run", p.pid)
+    try:
+        text = wait_state(path, "active")
+        r = rc("doctor", p.pid)
+        assert r.returncode == 0, r.stdout
+        assert f"state (published by the shim, {path}): active" in r.stdout
+        assert "verdict: shim loaded and active (exit 0)" in r.stdout
+        assert "reason=none\n" in text and f"pid={p.pid}\n" in text
+        assert stat.S_IMODE((tmp_path / "run" / "reconsume").stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        p.kill()
+        p.wait()
+    # a normal exit removes it (consumer_c ends at --max-ms)
+    p = start_preloaded(tmp_path, max_ms=2000, RECONSUME_SPOOL_DIR=str(tmp_path / "sp"))
+    path = state_file(tmp_path / "run", p.pid)
+    wait_state(path, "active")
+    assert p.wait(timeout=30) == 0
+    assert not path.exists()
+
+
+def test_state_file_of_an_earlier_process_with_the_same_pid_is_ignored(tmp_path):
+    # A process killed before it could remove its file leaves it; a later one
+    # with the same pid that has not registered must not be judged by it.
+    env = clean_env(LD_PRELOAD=str(SHIM), XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    p = subprocess.Popen(["sleep", "20"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_mapped(p.pid, "libreconsume.so")
+        path = state_file(tmp_path / "run", p.pid)
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.write_text(f"state=pass-through\nreason=disabled\ndetail=\npid={p.pid}\nstart=1\n")
+        r = rc("doctor", p.pid)
+    finally:
+        p.kill()
+        p.wait()
+    assert "is an earlier process's (started at 1" in r.stdout, r.stdout
+    assert r.returncode == 0 and "published no state yet" in r.stdout
 
 
 def test_no_such_pid():

@@ -361,7 +361,7 @@ def test_wraps_a_consumer_and_diverts(tmp_path):
     # Item 4 of issue 9, through the command: the stats file is valid text format.
     chk = subprocess.run([str(REPORT), "--check", str(stats)], capture_output=True, text=True)
     assert chk.returncode == 0, chk.stdout + chk.stderr
-    assert "reconsume_diverted_total 1" in stats.read_text()
+    assert 'reconsume_diverted_total{group="g1"} 1' in stats.read_text()
     promtool = shutil.which("promtool")
     if promtool:
         p = subprocess.run([promtool, "check", "metrics"], stdin=stats.open(),
@@ -377,3 +377,15 @@ def test_disable_is_pass_through(tmp_path):
     assert r.returncode == 0, r.stderr
     assert spool_records(spool) == []
     assert "fate id=M1 dlq" in (tmp_path / "double.log").read_text()
+
+
+@pytest.mark.parametrize("value,why", [
+    ("bad-name=1", "'bad-name' is not a label name"),
+    ("version=1", "'version' is a label the shim sets itself"),
+])
+def test_stats_labels_are_checked_before_the_program_runs(value, why):
+    r = rc("run", "--stats-labels", value, "--", "true")
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"reconsume run: --stats-labels: RECONSUME_STATS_LABELS: {why}"), r.stderr
+    ok = rc("run", "--stats-labels", "service=orders,zone=a", "--print-env", "--", "true")
+    assert "RECONSUME_STATS_LABELS=service=orders,zone=a" in ok.stdout

@@ -105,13 +105,25 @@ def test_model_set_after_register(shim_run):
 
 
 def test_stats_written_when_consumer_destroyed(shim_run):
+    # The file is written at the registration and at the first delivery
+    # (then not before the hour-long interval): once that write is seen, it
+    # is removed, and only the destroy can write it again.
     code = """
+    import time
     c = consumer("G")
     cb = returning(1, "cb")
     assert api.RegisterMessageCallback(c, cb) == 0
     assert api.StartPushConsumer(c) == 0
-    api.ShutdownPushConsumer(c)
     stats = os.environ["RECONSUME_STATS"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        text = open(stats).read() if os.path.exists(stats) else ""
+        if any(l.startswith("reconsume_deliveries_total") and not l.endswith(" 0")
+               for l in text.splitlines()):
+            break
+        time.sleep(0.01)
+    api.ShutdownPushConsumer(c)
+    os.unlink(stats)
     print("before-destroy", os.path.exists(stats), flush=True)
     api.DestroyPushConsumer(c)
     print("after-destroy", os.path.exists(stats), flush=True)
@@ -119,11 +131,12 @@ def test_stats_written_when_consumer_destroyed(shim_run):
     print("diverted", [l for l in text.splitlines() if l.startswith("reconsume_diverted_total")][0], flush=True)
     os._exit(0)   # no exit handlers: only the destroy could have written it
     """
-    r = py(shim_run, code, ["id=M1 body=x"], {"RECONSUME_MAX_RETRIES": "1"})
+    r = py(shim_run, code, ["id=M1 body=x"], {"RECONSUME_MAX_RETRIES": "1",
+                                               "RECONSUME_STATS_INTERVAL_MS": "3600000"})
     assert r.returncode == 0, r.stderr
     assert "before-destroy False" in r.out
     assert "after-destroy True" in r.out
-    assert "diverted reconsume_diverted_total 1" in r.out
+    assert 'diverted reconsume_diverted_total{group="G"} 1' in r.out
 
 
 def test_two_consumers_concurrently(shim_run):

@@ -33,8 +33,11 @@ def test_enable_off_is_pure_pass_through(shim_run, value):
     r = shim_run("c", POISON, {"RECONSUME_MAX_RETRIES": "3", "RECONSUME_ENABLE": value})
     same_as_no_shim(r, base)
     assert r.stderr == ""
-    assert not r.stats_path.exists()
     assert not r.spool_dir.exists()
+    # only the statistics, which say that the shim passes through, and why
+    st = r.stats
+    assert st['reconsume_up{reason="disabled"}'] == 0
+    assert st["reconsume_registrations_total"] == 0
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes", "on"])
@@ -50,7 +53,10 @@ def test_bad_max_retries_one_exact_error_line_then_pass_through(shim_run):
     assert r.err == [f"reconsume[{r.pid}]: error: RECONSUME_MAX_RETRIES='abc': expected an integer "
                      f"from 0 to 1000; shim disabled (pass-through)"]
     same_as_no_shim(r, base)
-    assert not r.stats_path.exists()
+    # the statistics say so (the settings are not known: no cap is written)
+    st = r.stats
+    assert st['reconsume_up{reason="config-invalid"}'] == 0
+    assert "reconsume_max_retries" not in st
 
 
 @pytest.mark.parametrize("var,value", [

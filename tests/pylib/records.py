@@ -96,14 +96,33 @@ def parse_record(path: Path) -> Record:
     return Record(path.name, path, raw, order, headers, body)
 
 
-def parse_stats(path: Path) -> dict | None:
+_LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_stats(path: Path, keep_process_labels: bool = False) -> dict | None:
+    """name{labels} -> value. The process's own labels (those of
+    reconsume_build_info but version: its groups, RECONSUME_STATS_LABELS)
+    are taken off every key (reconsume_topic_deliveries_total keeps its
+    group), unless keep_process_labels."""
     if not path.exists():
         return None
-    stats = {}
+    raw = []
     for line in path.read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         key, value = line.rsplit(" ", 1)
+        raw.append((key, float(value) if "." in value else int(value)))
+    common = set()
+    for key, _ in raw:
+        if key.startswith("reconsume_build_info{") and not keep_process_labels:
+            common = {p for p in _LABEL_RE.findall(key) if p[0] != "version"}
+    stats = {}
+    for key, value in raw:
+        if common and "{" in key:
+            name, rest = key[:-1].split("{", 1)
+            pairs = [p for p in _LABEL_RE.findall(rest)
+                     if p not in common or (p[0] == "group" and name == "reconsume_topic_deliveries_total")]
+            key = name + ("{" + ",".join(f'{k}="{v}"' for k, v in pairs) + "}" if pairs else "")
         assert key not in stats, f"duplicate stats line {key}"
-        stats[key] = float(value) if "." in value else int(value)
+        stats[key] = value
     return stats

@@ -134,7 +134,13 @@ def read_prom(path: Path) -> dict:
 
 
 def val(p: dict, name: str, **labels) -> int:
-    return int(p.get((name, tuple(sorted(labels.items()))), 0))
+    """The series name{labels} and the process's own labels (those of
+    reconsume_build_info but version: its groups, RECONSUME_STATS_LABELS),
+    which every series of a file carries."""
+    own = next((dict(ls) for (n, ls) in p if n == "reconsume_build_info"), {})
+    own.pop("version", None)
+    want = {**own, **labels}
+    return int(p.get((name, tuple(sorted(want.items()))), 0))
 
 
 def section(text: str, title: str) -> list[list[str]]:
@@ -233,7 +239,7 @@ def check_table_against_file(text: str, path: Path):
     att_count = val(p, "reconsume_attempts_count")
     assert re.search(rf"^Attempts per message: {att_count} messages, mean "
                      rf"{val(p, 'reconsume_attempts_sum') / att_count:.2f}$", text, re.M)
-    cum = {k[1][0][1]: int(v) for k, v in p.items() if k[0] == "reconsume_attempts_bucket"}
+    cum = {dict(k[1])["le"]: int(v) for k, v in p.items() if k[0] == "reconsume_attempts_bucket"}
     bounds = ["1", "2", "3", "4", "6", "8", "12", "17", "32", "+Inf"]
     labels = ["1", "2", "3", "4", "5-6", "7-8", "9-12", "13-17", "18-32", ">32"]
     att = section(text, "Attempts per message")

@@ -23,6 +23,9 @@
 #include "obs/counters.c"
 #include "obs/stats_detail.c"
 #include "obs/stats_export.c"
+#include "obs/shim_state.c"
+#include "obs/stats_writer.c"
+#include "obs/log.c"
 
 static unsigned long row_count(const char *g, const char *t, enum rc_outcome o, bool injected)
 {

@@ -16,8 +16,9 @@ enum {
     CLI_EXIT_STATIC = 3,        /* doctor: client linked in statically */
     CLI_EXIT_DLOPEN = 4,        /* doctor: client loaded with dlopen */
     CLI_EXIT_NOT_CONSUMER = 5,  /* doctor: not a RocketMQ consumer */
-    CLI_EXIT_NOT_ACTIVE = 6,    /* doctor PID: shim not loaded, or loaded but passing through */
+    CLI_EXIT_NOT_ACTIVE = 6,    /* doctor PID: shim not loaded */
     CLI_EXIT_CANNOT_TELL = 7,   /* doctor: not an ELF file it can read (script, 32-bit, ...) */
+    CLI_EXIT_PASSTHROUGH = 8,   /* doctor PID: shim loaded but passing through */
     CLI_EXIT_NOEXEC = 126,      /* run: the program cannot be executed */
     CLI_EXIT_NOTFOUND = 127,    /* run: the program is not found */
 };

@@ -7,8 +7,9 @@
  * would (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH, the ld.so cache through
  * `ldconfig -p`, the default directories; $ORIGIN expanded), each of those
  * read in turn, and the client's functions looked up in their symbol
- * tables. For a running process, /proc/PID/maps says what is loaded and
- * /proc/PID/environ which settings the shim read at start.
+ * tables. For a running process, /proc/PID/maps says what is loaded,
+ * /proc/PID/environ which settings the shim read at start, and the state
+ * file the shim publishes (obs/shim_state.h) whether it is active.
  *
  * The parts: doctor_out.c (terminal-safe output), doctor_loader.c (the
  * loader's search), doctor_client.c (the client's generation),
@@ -44,8 +45,9 @@ static void usage(FILE *f)
           "  4  the client is loaded at run time with dlopen (works only through the\n"
           "     shim's dlsym interposition; the output says whether it is present)\n"
           "  5  not a RocketMQ consumer\n"
-          "  6  PID: the shim is not loaded, or loaded but passing through\n"
-          "  7  cannot tell: another script, or not a native 64-bit ELF file\n", f);
+          "  6  PID: the shim is not loaded\n"
+          "  7  cannot tell: another script, or not a native 64-bit ELF file\n"
+          "  8  PID: the shim is loaded but passing through (the reason is printed)\n", f);
 }
 
 int cli_doctor(int argc, char **argv)

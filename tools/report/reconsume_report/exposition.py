@@ -42,6 +42,7 @@ class Exposition:
     path: str
     families: dict  # name -> Family, in file order
     samples: list
+    process: dict = field(default_factory=dict)  # the process's own labels (strip_process_labels)
 
     def value(self, name, default=None, **labels):
         for s in self.samples:
@@ -226,10 +227,37 @@ def _check_histogram(fam, err):
             err(line, f"{where}: no {fam.name}_sum")
 
 
+# The series that keeps a group label of its own (the process's groups are
+# joined on the others).
+OWN_GROUP = "reconsume_topic_deliveries_total"
+
+
+def process_labels(expo) -> dict:
+    """The labels that tell this process apart (its groups, RECONSUME_STATS_LABELS):
+    those of reconsume_build_info but its version; {} for an older file."""
+    for s in expo.samples:
+        if s.name == "reconsume_build_info":
+            return {k: v for k, v in s.labels.items() if k != "version"}
+    return {}
+
+
+def strip_process_labels(expo) -> dict:
+    """Take the process's own labels off every sample (one file is one
+    process), so that the figures read the series as they did without
+    them; returns those labels."""
+    common = process_labels(expo)
+    for s in expo.samples:
+        for k, v in common.items():
+            if s.labels.get(k) == v and not (k == "group" and s.name == OWN_GROUP):
+                del s.labels[k]
+    return common
+
+
 def load_exposition(path):
     data = read_bytes(path)
     expo, errors = parse_exposition(data, "<stdin>" if path == "-" else path)
     if errors:   # all of them are for --check; a report needs one line
         raise InputError.first_of(errors, "problems; --check lists them all")
+    expo.process = strip_process_labels(expo)
     return expo
 
