@@ -194,19 +194,24 @@ void rc_stats_backoff_source(const struct rc_backoff *global, const struct rc_ru
 
 /* reconsume_backoff_info: the schedule in force, globally (rule="") and per
  * rule that sets backoff= (rule="<index>"); "off" where there is none. */
-static void write_backoff(FILE *f)
+static void write_backoff(FILE *f, const struct common *c)
 {
-    char b[RC_BACKOFF_MAX_STEPS * 8];
+    char b[RC_BACKOFF_MAX_STEPS * 8], rest[RC_BACKOFF_MAX_STEPS * 8 + 64];
     fprintf(f, "# HELP reconsume_backoff_info The backoff schedule in force (RECONSUME_BACKOFF; "
                "rule=\"N\": a rule's backoff=).\n# TYPE reconsume_backoff_info gauge\n");
     rc_backoff_format(backoff_global, b, sizeof b);
-    fprintf(f, "reconsume_backoff_info{rule=\"\",schedule=\"%s\"} 1\n", b);
+    snprintf(rest, sizeof rest, "rule=\"\",schedule=\"%s\"", b);
+    fputs("reconsume_backoff_info", f);
+    labels(f, c->all, rest);
+    fputs(" 1\n", f);
     for (size_t i = 0; backoff_rules && i < backoff_rules->n; i++) {
         if (!backoff_rules->v[i].has_backoff)
             continue;
         rc_backoff_format(&backoff_rules->v[i].backoff, b, sizeof b);
-        fprintf(f, "reconsume_backoff_info{rule=\"%d\",schedule=\"%s\"} 1\n",
-                backoff_rules->v[i].index, b);
+        snprintf(rest, sizeof rest, "rule=\"%d\",schedule=\"%s\"", backoff_rules->v[i].index, b);
+        fputs("reconsume_backoff_info", f);
+        labels(f, c->all, rest);
+        fputs(" 1\n", f);
     }
 }
 
@@ -288,7 +293,7 @@ void rc_stats_prometheus(FILE *f)
         fprintf(f, " %lu\n", get((atomic_ulong *)((char *)&rc_stats + one[i].off)));
     }
 
-    write_backoff(f);
+    write_backoff(f, &c);
 
     /* Detail, present once RECONSUME_STATS has seen deliveries. */
     write_detail(f, &c);
