@@ -27,6 +27,8 @@ struct rc_stats {
     atomic_ulong track_evictions;   /* the shim's own counts: entries evicted at the bound */
     atomic_ulong track_refused;     /* failures it could not track (id too long, table full) */
     atomic_ulong inprocess_retries; /* broadcasting: extra calls made by the shim */
+    atomic_ulong retry_copies;      /* RECONSUME_RETRY=copy: copies the broker confirmed */
+    atomic_ulong retry_copy_failures; /* copies not confirmed (the client's reconsume later) */
     atomic_ulong signal_recoveries;
     atomic_ulong would_divert;      /* observe mode */
     atomic_ulong registrations;
