@@ -71,7 +71,8 @@ $(B)/unit/%: tests/unit/%.c $(POLICY_OBJ)
 # would interpose in the test itself), with the client, the sinks and the
 # pause replaced at link time.
 PIPELINE_OBJ  := $(filter-out $(B)/obj/shim/%,$(LIB_OBJ))
-PIPELINE_WRAP := -Wl,--wrap=rc_client -Wl,--wrap=rc_sink_store -Wl,--wrap=rc_pause_ms
+PIPELINE_WRAP := -Wl,--wrap=rc_client -Wl,--wrap=rc_sink_store -Wl,--wrap=rc_pause_ms \
+                 -Wl,--wrap=rc_topic_retry_send
 $(B)/unit/test_pipeline: tests/unit/test_pipeline.c $(PIPELINE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -I. $(SAN) -c -o $@.o $<
