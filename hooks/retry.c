@@ -13,6 +13,7 @@
 #include "policy/retry_delay.h"
 #include "sink/sink.h"
 #include "sink/topic.h"
+#include "util/pause.h"
 
 bool rc_retry_by_copy(const struct rc_delivery *d)
 {
@@ -45,6 +46,14 @@ int rc_retry_copy(struct rc_delivery *d)
         };
         size_t n = d->id && d->id[0] ? 4 : 3;
         rc = rc_topic_retry_send(d->c, topic, &r, extra, n, msg_id, sizeof msg_id, err, sizeof err);
+        /* Once more, shortly: the first send of a new producer to a group's
+         * %RETRY% topic can fail before its route is known (seen on broker
+         * 4.9.7 with client 1.2.3: "client error 11" once, then never). */
+        if (rc != 0) {
+            rc_pause_ms(RC_RETRY_COPY_RESEND_MS);
+            rc = rc_topic_retry_send(d->c, topic, &r, extra, n, msg_id, sizeof msg_id, err,
+                                     sizeof err);
+        }
     }
     if (rc == 0) {
         rc_count(&rc_stats.retry_copies);

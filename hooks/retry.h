@@ -10,7 +10,8 @@
  * confirmed it (SEND_OK) tells the client the message was consumed, so the
  * client's MessageListenerInner goes on to the next message and nothing
  * else is sent back. What the copy carries: policy/retry_copy.h; its delay:
- * policy/retry_delay.h. Not confirmed: the client gets RECONSUME_LATER, as
+ * policy/retry_delay.h. A copy not confirmed is sent once more after
+ * RC_RETRY_COPY_RESEND_MS; not confirmed again: the client gets RECONSUME_LATER, as
  * with RECONSUME_RETRY=batch, never an acknowledgement.
  */
 #ifndef RECONSUME_HOOKS_RETRY_H
@@ -19,6 +20,9 @@
 #include <stdbool.h>
 
 #include "hooks/delivery.h"
+
+/* The pause before a copy that was not confirmed is sent once more, ms. */
+#define RC_RETRY_COPY_RESEND_MS 250
 
 /* A retry of d goes by copy: RECONSUME_RETRY=copy and a clustering,
  * concurrent consumer (orderly and broadcasting keep their own retries). */

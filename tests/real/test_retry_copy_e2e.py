@@ -104,31 +104,47 @@ def test_batch_one_poison_each_message_its_own_outcome(real_stack, cxx_consumer_
 
 
 def test_fail_once_then_succeed_called_exactly_twice(real_stack, tmp_path):
+    # RECONSUME_TEST_BASELINE=1: the same without the shim (by hand, for the
+    # figures: it does not finish in 300 s, issue 12).
     s = real_stack
     total = 2000
+    baseline = os.environ.get("RECONSUME_TEST_BASELINE") == "1"
     topic, group = s.unique("rc_once_t"), s.unique("rc_once_g")
     s.prepare(topic, group)
     msgs = [("T", "f%04d" % i, "fail-once") for i in range(total)]
     s.send(topic, msgs)
     env = {"RECONSUME_MAX_RETRIES": "16"}
     t0 = time.monotonic()
-    c = Consumer(s, tmp_path / "run", "c", topic, group, env=env, idle_ms=15000, max_ms=400000)
-    c.proc.wait_for(lambda _: len({d["keys"] for d in c.deliveries() if d["ret"] == "0"}) >= total,
-                    timeout=420)
+    c = Consumer(s, tmp_path / "run", "c", topic, group, env=env, shim=not baseline,
+                 idle_ms=15000, max_ms=320000)
+
+    def consumed():
+        return {d["keys"] for d in c.deliveries() if d["ret"] == "0"}
+
+    try:
+        c.proc.wait_for(lambda _: len(consumed()) >= total, timeout=300)
+    except AssertionError:
+        pass
     took = time.monotonic() - t0
-    assert exits_cleanly(s, c, c.finish(120))
+    done = len(consumed())
+    if done >= total:
+        assert exits_cleanly(s, c, c.finish(120))
+    else:
+        c.proc.stop()
     calls = Counter(d["keys"] for d in c.deliveries())
-    st = stats_or_none(s, c)
-    note("retry=%s fail-once %s: %d messages, all consumed in %.1f s; calls per message %s; "
-         "diverted %d%s"
-         % (RETRY, tag(s), total, took, dict(sorted(Counter(calls.values()).items())),
-            len(c.spool), "" if st is None else
-            ", retry copies %d" % st.get("reconsume_retry_copies_total", 0)))
+    st = None if baseline or done < total else stats_or_none(s, c)
+    note("retry=%s fail-once %s%s: %d messages, %d consumed in %.1f s; calls per message %s; "
+         "records %d%s; %%DLQ%% %d"
+         % (RETRY, tag(s), " (no shim)" if baseline else "", total, done, took,
+            dict(sorted(Counter(calls.values()).items())), len(c.spool),
+            "" if st is None else ", retry copies %d" % st.get("reconsume_retry_copies_total", 0),
+            s.dlq_count(group)))
+    assert done == total
     assert {k: v for k, v in calls.items() if v != 2} == {}
     assert len(calls) == total
     assert c.spool == []
     if st is not None:
-        assert st["reconsume_retry_copies_total"] == total
+        assert st["reconsume_retry_copies_total"] == total, [e for e in c.err if "copy" in e][:5]
 
 
 def test_nothing_lost_when_killed_10_times_with_copies(real_stack, tmp_path):
