@@ -190,3 +190,27 @@ def test_nothing_lost_when_killed_10_times_with_copies(real_stack, tmp_path):
     assert not (set(spooled) - poison)     # and only poison was diverted
     assert missing == set(), sorted(missing)[:20]
     assert s.dlq_count(group) == 0
+
+
+def test_cap_above_the_brokers_16_is_honoured_by_copies(real_stack, tmp_path):
+    # The client's 17th send-back is the broker's last (test_shim_e2e.py's
+    # cap_above, RECONSUME_RETRY=batch); retry copies start at reconsume
+    # times 0 each, so a cap of 20 is the shim's alone: 21 calls, then the cap.
+    s = real_stack
+    topic, group = s.unique("rc_hi_t"), s.unique("rc_hi_g")
+    s.prepare(topic, group)
+    c = Consumer(s, tmp_path / "c", "c", topic, group, env={"RECONSUME_MAX_RETRIES": "20"},
+                 idle_ms=8000)
+    [(msgid, _)] = s.send(topic, [("TagP", "poison", "status:1")])
+    c.wait_for_key("poison", 21, timeout=150)
+    assert exits_cleanly(s, c, c.finish())
+    got = c.of("poison")
+    (rec,) = c.spool
+    note("retry=%s cap 20 %s: %d calls, reconsume times %s, diverted (%s) with Attempts %s"
+         % (RETRY, tag(s), len(got), sorted({int(d["reconsume"]) for d in got}),
+            rec.h("Diverted-Because"), rec.h("Attempts")))
+    assert [int(d["reconsume"]) for d in got] == [0] * 21
+    assert rec.h("Msg-Id") == msgid
+    assert rec.h("Diverted-Because") == "cap"
+    assert rec.int("Attempts") == 21
+    assert s.dlq_count(group) == 0
