@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/namesrv.h"
 #include "hooks/message.h"
 #include "obs/log.h"
 #include "obs/stats.h"
@@ -33,6 +34,11 @@ int rc_retry_copy(struct rc_delivery *d)
     else if (snprintf(topic, sizeof topic, "%%RETRY%%%s", d->group) >= (int)sizeof topic)
         snprintf(err, sizeof err, "the group's name is too long");
     else {
+        /* A C++ API consumer's setNamesrvAddr is not seen: ask the client
+         * (else the producer uses the client's default, NAMESRV_ADDR). */
+        char ns[256];
+        if (!rc_topic_namesrv_known(d->c) && rc_client_consumer_namesrv(d->c, ns, sizeof ns))
+            rc_topic_note_namesrv(d->c, ns);
         struct rc_record r;
         memset(&r, 0, sizeof r);
         rc_message_read(d->m, &r);

@@ -274,6 +274,15 @@ void rc_topic_note_namesrv(const void *consumer, const char *namesrv)
     pthread_mutex_unlock(&users_lock);
 }
 
+bool rc_topic_namesrv_known(const void *consumer)
+{
+    pthread_mutex_lock(&users_lock);
+    struct user *u = consumer ? user_find(consumer) : NULL;
+    bool known = u && u->namesrv[0];
+    pthread_mutex_unlock(&users_lock);
+    return known;
+}
+
 /* The consumer's address ("" when unknown), and mark it a producer user. */
 static void user_namesrv(const void *consumer, char *out, size_t cap)
 {

@@ -101,6 +101,9 @@ int rc_topic_send_copy(const struct rc_topic_api *api, rc_cproducer *p, const ch
 /* A consumer's name server address (SetPushConsumerNameServerAddress). */
 void rc_topic_note_namesrv(const void *consumer, const char *namesrv);
 
+/* Whether a (non-empty) address was noted for consumer. */
+bool rc_topic_namesrv_known(const void *consumer);
+
 /*
  * Send r (with the reason) for consumer through the process's producer for
  * that consumer's name server, created and started at the first call.

@@ -50,10 +50,10 @@ def spool(d):
 
 
 def shim_env(s, sp, n):
-    # NAMESRV_ADDR: the client's default name server, which the shim's
-    # producer uses for a C++ API consumer (its setNamesrvAddr is not seen).
+    # No NAMESRV_ADDR: the shim's producer must find the C++ API consumer's
+    # name server itself (its setNamesrvAddr is asked of the client).
     return {"LD_PRELOAD": str(SHIM), "RECONSUME_MAX_RETRIES": str(n),
-            "RECONSUME_SPOOL_DIR": str(sp), "NAMESRV_ADDR": s.namesrv}
+            "RECONSUME_SPOOL_DIR": str(sp)}
 
 
 @pytest.mark.parametrize("api", ["c", "cxx"])
