@@ -71,7 +71,8 @@ $(B)/unit/%: tests/unit/%.c $(POLICY_OBJ)
 # would interpose in the test itself), with the client, the sinks and the
 # pause replaced at link time.
 PIPELINE_OBJ  := $(filter-out $(B)/obj/shim/%,$(LIB_OBJ))
-PIPELINE_WRAP := -Wl,--wrap=rc_client -Wl,--wrap=rc_sink_store -Wl,--wrap=rc_pause_ms
+PIPELINE_WRAP := -Wl,--wrap=rc_client -Wl,--wrap=rc_sink_store -Wl,--wrap=rc_pause_ms \
+                 -Wl,--wrap=rc_topic_retry_send
 $(B)/unit/test_pipeline: tests/unit/test_pipeline.c $(PIPELINE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g -I. $(SAN) -c -o $@.o $<
@@ -115,7 +116,8 @@ valgrind: lib programs $(UNIT_BIN)
 e2e: lib programs
 	$(PYTEST) tests/real
 E2E_MATRIX := tests/real/test_shim_e2e.py tests/real/test_cxx_api_shim.py tests/real/test_backoff_e2e.py \
-    -k "cap_versus or cap_above or orderly_exception or bad_status or segfaulting or cxx_listener_poison_capped or backoff_schedule"
+    tests/real/test_retry_copy_e2e.py \
+    -k "cap_versus or cap_above or orderly_exception or bad_status or segfaulting or cxx_listener_poison_capped or backoff_schedule or its_own_outcome or fail_once_then"
 e2e-matrix: lib programs
 	RECONSUME_BROKER_LINE=5 $(PYTEST) $(E2E_MATRIX)
 	RECONSUME_CLIENT_VERSION=2.1.0 $(PYTEST) $(E2E_MATRIX)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hooks/divert.h"
+#include "hooks/retry.h"
 #include "obs/log.h"
 #include "obs/stats.h"
 #include "state/journal.h"
@@ -95,6 +96,11 @@ bool rc_act(struct rc_delivery *d, const struct rc_call *call, struct rc_decisio
     }
     case RC_RETRY:
     default:
+        /* Its own retry copy, confirmed: this message alone is retried. */
+        if (dec.verdict == RC_RETRY && rc_retry_by_copy(d) && rc_retry_copy(d) == 0) {
+            *answer = RC_CONSUME_SUCCESS;
+            return true;
+        }
         *answer = RC_RECONSUME_LATER;
         return !broadcast;
     }

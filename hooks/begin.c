@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "obs/log.h"
+#include "policy/retry_copy.h"
 
 const char *rc_mode_name(enum rc_mode m)
 {
@@ -80,7 +81,20 @@ void rc_begin(struct rc_delivery *d, const struct rc_registration *reg, CPushCon
     if (rc_rt.cfg.rules.n > 0)
         apply_rule(d);
 
-    d->attempt = d->reconsume_times + 1;
+    /* A retry copy (hooks/retry.c): the calls made before it, and the
+     * first delivery's id, which the records and counts keep using (the
+     * client gives the copy a new one). */
+    d->carried = 0;
+    if (d->mode != RC_MODE_BROADCASTING && cl->GetMessageProperty) {
+        const char *v = cl->GetMessageProperty(m, RC_RETRY_PROP_ATTEMPTS);
+        if (v && v[0]) {
+            d->carried = rc_retry_carried(v);
+            const char *origin = cl->GetMessageProperty(m, RC_RETRY_PROP_ORIGIN_ID);
+            if (origin && origin[0])
+                d->id = origin;
+        }
+    }
+    d->attempt = d->carried + d->reconsume_times + 1;
     d->injected = NULL;
     d->elapsed_ns = -1;
 }

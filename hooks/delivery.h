@@ -38,6 +38,7 @@ struct rc_delivery {
     bool topic_read, tags_read;
     enum rc_mode mode;
     int reconsume_times; /* the client's count (0 where it keeps none) */
+    int carried;         /* calls made before, as a retry copy says (policy/retry_copy.h); else 0 */
 
     /* the settings in force: a matching rule's, else the process's */
     const struct rc_rule *rule;

@@ -22,6 +22,8 @@ int rc_divert(const struct rc_delivery *d, const struct rc_call *call, const cha
     struct rc_record r;
     memset(&r, 0, sizeof r);
     rc_message_read(d->m, &r);
+    if (d->id)
+        r.msg_id = d->id; /* a retry copy's: the first delivery's id */
 
     char rule[512], injected[600];
     if (d->rule) {

@@ -42,6 +42,8 @@ struct rc_stats {
     atomic_ulong inprocess_retries; /* broadcasting: extra calls made by the shim */
     atomic_ulong backoff_pauses;    /* pauses of RECONSUME_BACKOFF (or a rule's) taken */
     atomic_ulong backoff_pause_ms;  /* and their sum, in ms */
+    atomic_ulong retry_copies;      /* RECONSUME_RETRY=copy: copies the broker confirmed */
+    atomic_ulong retry_copy_failures; /* copies not confirmed (the client's reconsume later) */
     atomic_ulong signal_recoveries;
     atomic_ulong would_divert;      /* observe mode */
     atomic_ulong registrations;

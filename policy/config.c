@@ -194,6 +194,7 @@ struct setting {
 #define SLOT_LEVEL SLOT
 #define SLOT_CATCH SLOT
 #define SLOT_MODE SLOT
+#define SLOT_RETRY SLOT
 #define SLOT_PATH_FILE SLOT
 #define SLOT_PATH_DIR SLOT
 #define SLOT_SPOOL_DIR SLOT
@@ -276,6 +277,14 @@ static int parse_value(const struct setting *s, const char *v, void *slot, char 
         else if (strcasecmp(v, "enforce") != 0)
             return ERR("%s='%s': expected enforce or observe", s->name, v);
         return 0;
+    case RC_KIND_RETRY:
+        if (strcasecmp(v, "batch") == 0)
+            *(bool *)slot = true;
+        else if (strcasecmp(v, "copy") == 0)
+            *(bool *)slot = false;
+        else
+            return ERR("%s='%s': expected copy or batch", s->name, v);
+        return 0;
     case RC_KIND_PATH_FILE:
         return parse_path(s->name, v, false, slot, s->size, err, errlen);
     case RC_KIND_PATH_DIR:
@@ -306,6 +315,7 @@ static int set_default(const struct setting *s, void *slot, const struct view *v
     switch (s->kind) {
     case RC_KIND_BOOL:
     case RC_KIND_MODE:
+    case RC_KIND_RETRY:
         *(bool *)slot = s->def != 0;
         return 0;
     case RC_KIND_LONG:

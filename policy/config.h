@@ -33,6 +33,7 @@ enum rc_setting_kind {
     RC_KIND_LEVEL,
     RC_KIND_CATCH,
     RC_KIND_MODE,
+    RC_KIND_RETRY,
     RC_KIND_PATH_FILE,
     RC_KIND_PATH_DIR,
     RC_KIND_SPOOL_DIR,
@@ -60,6 +61,7 @@ struct rc_config {
     bool strict;
     bool observe;        /* RECONSUME_MODE=observe: classify and count, change nothing */
     bool observe_record; /* RECONSUME_OBSERVE_RECORD: in observe mode, spool would-be diversions */
+    bool retry_batch;    /* RECONSUME_RETRY=batch: a failure is the client's (whole batch back) */
     int max_retries;
     unsigned catch_mask;
     int log_level;

@@ -56,6 +56,17 @@ int rc_sink_open(const struct rc_sinkspec *const *chains, size_t n, const struct
 int rc_sink_store(const struct rc_sinkspec *chain, const struct rc_sink_ctx *ctx,
                   const struct rc_record *r, char *where, size_t cap, char *err, size_t errlen);
 
+/*
+ * A retry copy (hooks/retry.c) of r to topic (%RETRY%<group>), with the
+ * extra properties, through the topic sink's producer of consumer's name
+ * server (created at the first need). 0 once the broker confirmed it
+ * (SEND_OK), with its msgId; else -errno with err.
+ */
+struct rc_topic_setprop;
+int rc_topic_retry_send(const void *consumer, const char *topic, const struct rc_record *r,
+                        const struct rc_topic_setprop *extra, size_t nextra, char *msg_id,
+                        size_t cap, char *err, size_t errlen);
+
 /* A consumer is destroyed: tell every backend. */
 void rc_sink_close(const void *consumer);
 

@@ -161,6 +161,61 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
     return 0;
 }
 
+/* The original's properties a retry copy must not carry: the producer's
+ * and the broker's own (a new id, the schedule's, a transaction's), and
+ * those the copy sets itself. */
+static bool copy_skips(const char *name)
+{
+    static const char *const skip[] = {
+        "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY",
+        "TRAN_MSG", "KEYS", "TAGS", "WAIT", "MSG_REGION", "TRACE_ON", "MIN_OFFSET", "MAX_OFFSET",
+        "CONSUME_START_TIME", "RECONSUME_TIME", "MAX_RECONSUME_TIMES", "PGROUP",
+        "TRANSACTION_CHECK_TIMES", "CHECK_IMMUNITY_TIME_IN_SECONDS", NULL,
+    };
+    for (size_t i = 0; skip[i]; i++)
+        if (strcmp(name, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+int rc_topic_send_copy(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
+                       const struct rc_record *r, const struct rc_topic_setprop *extra,
+                       size_t nextra, char *msg_id, size_t cap, char *err, size_t errlen)
+{
+    if (r->body_len > 0x7fffffff)
+        return rc_errf(err, errlen, "body of %zu bytes is too large to send", r->body_len);
+    rc_cmessage *msg = api->CreateMessage(topic);
+    if (!msg)
+        return rc_errf(err, errlen, "CreateMessage(%s) failed", topic);
+    int rc = 0;
+    if (r->tags && r->tags[0])
+        rc = api->SetMessageTags(msg, r->tags);
+    if (rc == 0 && r->keys && r->keys[0])
+        rc = api->SetMessageKeys(msg, r->keys);
+    if (rc == 0)
+        rc = api->SetByteMessageBody(msg, r->body ? r->body : "", (int)r->body_len);
+    for (size_t i = 0; i < r->nprops && rc == 0; i++)
+        if (r->props[i].name && r->props[i].value && !copy_skips(r->props[i].name))
+            rc = api->SetMessageProperty(msg, r->props[i].name, r->props[i].value);
+    for (size_t i = 0; i < nextra && rc == 0; i++)
+        rc = api->SetMessageProperty(msg, extra[i].name, extra[i].value);
+    if (rc != 0) {
+        api->DestroyMessage(msg);
+        return rc_errf(err, errlen, "building the retry copy failed (client error %d)", rc);
+    }
+    CSendResult res;
+    memset(&res, 0, sizeof res);
+    rc = api->SendMessageSync(p, msg, &res);
+    api->DestroyMessage(msg);
+    if (rc != 0)
+        return rc_errf(err, errlen, "SendMessageSync to %s failed (client error %d)", topic, rc);
+    if (res.status != 0)
+        return rc_errf(err, errlen, "SendMessageSync to %s: send status %d, not SEND_OK", topic, res.status);
+    if (msg_id && cap)
+        snprintf(msg_id, cap, "%.*s", (int)sizeof res.msg_id, res.msg_id);
+    return 0;
+}
+
 /* ---- the shim's pool ------------------------------------------------------- */
 
 #define USERS_MAX 64
@@ -217,6 +272,15 @@ void rc_topic_note_namesrv(const void *consumer, const char *namesrv)
         snprintf(u->namesrv, sizeof u->namesrv, "%s", namesrv);
     }
     pthread_mutex_unlock(&users_lock);
+}
+
+bool rc_topic_namesrv_known(const void *consumer)
+{
+    pthread_mutex_lock(&users_lock);
+    struct user *u = consumer ? user_find(consumer) : NULL;
+    bool known = u && u->namesrv[0];
+    pthread_mutex_unlock(&users_lock);
+    return known;
 }
 
 /* The consumer's address ("" when unknown), and mark it a producer user. */
@@ -280,9 +344,10 @@ static struct slot *slot_create(const struct rc_topic_api *api, const char *name
     return s;
 }
 
-int rc_topic_pool_send(const struct rc_topic_api *api, const void *consumer, const char *topic,
-                       const struct rc_record *r, char *msg_id, size_t cap, char *err,
-                       size_t errlen)
+/* The consumer's producer, created at the first call, with the pool's read
+ * lock held (the caller unlocks); NULL with err (no lock held). */
+static struct slot *pool_acquire(const struct rc_topic_api *api, const void *consumer, char *err,
+                                 size_t errlen)
 {
     pthread_once(&atfork_once, register_atfork);
     char namesrv[256];
@@ -295,12 +360,35 @@ int rc_topic_pool_send(const struct rc_topic_api *api, const void *consumer, con
         s = slot_create(api, namesrv, err, errlen);
         pthread_rwlock_unlock(&pool_lock);
         if (!s)
-            return -1;
+            return NULL;
         /* Shut down again in the gap (its consumer went)? Then go round. */
         pthread_rwlock_rdlock(&pool_lock);
         s = slot_find(namesrv);
     }
+    return s;
+}
+
+int rc_topic_pool_send(const struct rc_topic_api *api, const void *consumer, const char *topic,
+                       const struct rc_record *r, char *msg_id, size_t cap, char *err,
+                       size_t errlen)
+{
+    struct slot *s = pool_acquire(api, consumer, err, errlen);
+    if (!s)
+        return -1;
     int rc = rc_topic_send(api, s->p, topic, r, true, NULL, msg_id, cap, err, errlen);
+    pthread_rwlock_unlock(&pool_lock);
+    return rc;
+}
+
+int rc_topic_pool_send_copy(const struct rc_topic_api *api, const void *consumer,
+                            const char *topic, const struct rc_record *r,
+                            const struct rc_topic_setprop *extra, size_t nextra, char *msg_id,
+                            size_t cap, char *err, size_t errlen)
+{
+    struct slot *s = pool_acquire(api, consumer, err, errlen);
+    if (!s)
+        return -1;
+    int rc = rc_topic_send_copy(api, s->p, topic, r, extra, nextra, msg_id, cap, err, errlen);
     pthread_rwlock_unlock(&pool_lock);
     return rc;
 }

@@ -80,10 +80,29 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
                   const struct rc_record *r, bool with_reason, const char *replay_of,
                   char *msg_id, size_t cap, char *err, size_t errlen);
 
+/* A property to set: both NUL-terminated. */
+struct rc_topic_setprop {
+    const char *name, *value;
+};
+
+/*
+ * A retry copy (RECONSUME_RETRY=copy, policy/retry_copy.h): r's body, tags
+ * and keys as they are, r's properties but the producer's and the broker's
+ * own (UNIQ_KEY, the schedule's, a transaction's), then extra (the copy's
+ * own: RETRY_TOPIC, DELAY, the carried count and origin id). Returns 0 only
+ * when SendMessageSync returned 0 and E_SEND_OK, else -1 with err.
+ */
+int rc_topic_send_copy(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
+                       const struct rc_record *r, const struct rc_topic_setprop *extra,
+                       size_t nextra, char *msg_id, size_t cap, char *err, size_t errlen);
+
 /* ---- the shim's producers: lazily, once per name server ----------------- */
 
 /* A consumer's name server address (SetPushConsumerNameServerAddress). */
 void rc_topic_note_namesrv(const void *consumer, const char *namesrv);
+
+/* Whether a (non-empty) address was noted for consumer. */
+bool rc_topic_namesrv_known(const void *consumer);
 
 /*
  * Send r (with the reason) for consumer through the process's producer for
@@ -95,6 +114,12 @@ void rc_topic_note_namesrv(const void *consumer, const char *namesrv);
 int rc_topic_pool_send(const struct rc_topic_api *api, const void *consumer, const char *topic,
                        const struct rc_record *r, char *msg_id, size_t cap, char *err,
                        size_t errlen);
+
+/* rc_topic_send_copy through the consumer's producer, as rc_topic_pool_send. */
+int rc_topic_pool_send_copy(const struct rc_topic_api *api, const void *consumer,
+                            const char *topic, const struct rc_record *r,
+                            const struct rc_topic_setprop *extra, size_t nextra, char *msg_id,
+                            size_t cap, char *err, size_t errlen);
 
 /* The consumer is destroyed: a producer no other consumer used is shut down. */
 void rc_topic_consumer_gone(const struct rc_topic_api *api, const void *consumer);

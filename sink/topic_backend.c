@@ -42,6 +42,21 @@ static int topic_write(const struct rc_sink *k, const struct rc_sink_ctx *ctx,
     return 0;
 }
 
+int rc_topic_retry_send(const void *consumer, const char *topic, const struct rc_record *r,
+                        const struct rc_topic_setprop *extra, size_t nextra, char *msg_id,
+                        size_t cap, char *err, size_t errlen)
+{
+    pthread_once(&api_once, api_resolve);
+    if (!api_ok) {
+        snprintf(err, errlen, "%s", api_err);
+        return -ENOSYS;
+    }
+    if (rc_topic_pool_send_copy(&api, consumer, topic, r, extra, nextra, msg_id, cap, err,
+                                errlen) != 0)
+        return -EIO;
+    return 0;
+}
+
 /* Shut down a producer only this consumer used. */
 static void topic_close(const void *consumer)
 {

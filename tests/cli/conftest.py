@@ -61,7 +61,10 @@ def double_script(tmp: Path, lines: list[str]) -> Path:
 
 
 def consumer_env(tmp: Path, lines: list[str], **extra: str) -> dict:
-    """For consumer_c against the test double, delivering lines."""
+    """For consumer_c against the test double, delivering lines. The double
+    redelivers what is handed back but never delivers a retry copy, so the
+    client's retries are used (RECONSUME_RETRY=batch) unless extra says."""
+    extra = {"RECONSUME_RETRY": "batch", **extra}
     return clean_env(LD_LIBRARY_PATH=str(DOUBLE_DIR),
                      RMQ_DOUBLE_SCRIPT=str(double_script(tmp, lines)),
                      RMQ_DOUBLE_LOG=str(tmp / "double.log"), **extra)

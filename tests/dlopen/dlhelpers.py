@@ -105,6 +105,7 @@ class Runner:
             "RMQ_DOUBLE_SCRIPT": str(d / "script.txt"),
             "RMQ_DOUBLE_LOG": str(d / "double.log"),
             "RECONSUME_SPOOL_DIR": str(d / "spool"),
+            "RECONSUME_RETRY": "batch",  # the double redelivers; it never delivers retry copies
         }
         for k in PASS_ENV:
             if k in os.environ:

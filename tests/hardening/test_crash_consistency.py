@@ -57,6 +57,7 @@ def _start(d, script, spool, log):
         "RMQ_DOUBLE_LOG": str(log),
         "RECONSUME_SPOOL_DIR": str(spool),
         "RECONSUME_MAX_RETRIES": "0",
+        "RECONSUME_RETRY": "batch",  # the double redelivers; it never delivers retry copies
     }
     argv = [str(ic.PROGRAMS["c"]), "--group", "G", "--topic", "T", "--max-ms", "0",
             "--threads", "2"]

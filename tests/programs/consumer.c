@@ -18,7 +18,9 @@
  * does depends on the body: "status:N" returns N; "segv" writes through a
  * null pointer; "fpe" divides by a volatile zero (not 1/x, which gcc computes without a division); "abort" calls abort();
  * "sleep:MS" sleeps then returns 0; "fail-until:K" returns 1 while this
- * msgId has been seen fewer than K times by this process, then 0; anything
+ * msgId has been seen fewer than K times by this process, then 0; "fail-once"
+ * returns 1 the first time this process sees the message's keys, then 0 (by
+ * keys: a retry copy has a new msgId); anything
  * else ("ok...") returns 0. For the crashing markers the line is printed
  * before the crash, with ret=segv|fpe|abort. With CONSUMER_FIXED=1 in the
  * environment every body returns 0 (the consumer "is fixed": replay tests).
@@ -159,6 +161,9 @@ static int on_message(CPushConsumer *consumer, CMessageExt *msg)
     } else if (!strncmp(body, "fail-until:", 11)) {
         int k = atoi(body + 11);
         ret = seen_inc(id) < k ? 1 : 0;
+    } else if (!strcmp(body, "fail-once")) {
+        const char *keys = GetMessageKeys(msg);
+        ret = seen_inc(keys ? keys : "") < 2 ? 1 : 0;
     }
     snprintf(retbuf, sizeof retbuf, "%d", ret);
     print_delivery(msg, retbuf);

@@ -87,6 +87,7 @@ def _run_consumer(d: Path, name: str, extra_env: dict) -> Path:
         "RECONSUME_SPOOL_DIR": str(d / f"spool-{name}"),
         "RECONSUME_STATS": str(stats),
         "RECONSUME_STATS_INTERVAL_MS": "100",
+        "RECONSUME_RETRY": "batch",  # the double redelivers; it never delivers retry copies
         **extra_env,
     }
     p = subprocess.run([str(CONSUMER), "--group", "G1", "--topic", "Orders", "--max-ms", "0"],

@@ -32,7 +32,8 @@ def divert(tmp, script, program="consumer_c", env=None):
     (tmp / "script").write_text("".join(s + "\n" for s in script))
     e = {"PATH": os.environ["PATH"], "HOME": str(tmp), "LD_LIBRARY_PATH": str(DOUBLE),
          "LD_PRELOAD": str(SHIM), "RMQ_DOUBLE_SCRIPT": str(tmp / "script"),
-         "RECONSUME_MAX_RETRIES": "1", "RECONSUME_SPOOL_DIR": str(tmp / "spool")}
+         "RECONSUME_MAX_RETRIES": "1", "RECONSUME_SPOOL_DIR": str(tmp / "spool"),
+         "RECONSUME_RETRY": "batch"}  # the double never delivers retry copies
     e.update(env or {})
     r = subprocess.run([str(ROOT / "build" / "programs" / program), "--group", "G", "--topic",
                         "Orders", "--max-ms", "0"], env=e, capture_output=True, timeout=60)

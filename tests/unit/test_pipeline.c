@@ -3,7 +3,8 @@
  * with the client and the sinks replaced at link time (-Wl,--wrap, as in
  * cmocka's example/mock): rc_client() hands out a table of fake accessors,
  * rc_sink_store() records what would be stored and answers as the test
- * says, rc_pause_ms() does not sleep.
+ * says, rc_topic_retry_send() records a retry copy and answers as the test
+ * says (by default: not confirmed), rc_pause_ms() does not sleep.
  *
  * Everything else is the library's own code: begin, call, the attempt table,
  * decide, act, divert, the counters.
@@ -28,6 +29,7 @@
 #include "io/read_file.h"
 #include "policy/config.h"
 #include "sink/sink.h"
+#include "sink/topic.h"
 
 /* ---- the fake client ------------------------------------------------------ */
 
@@ -35,18 +37,30 @@ struct fake_msg {
     const char *id;
     const char *topic;
     int reconsume_times;
+    /* a retry copy's RECONSUME_RETRY_ATTEMPTS and _ORIGIN_MSG_ID, or NULL */
+    const char *carried, *origin;
 };
 
 static const char *msg_id(CMessageExt *m) { return ((struct fake_msg *)m)->id; }
 static const char *msg_topic(CMessageExt *m) { return ((struct fake_msg *)m)->topic; }
 static int msg_reconsume(CMessageExt *m) { return ((struct fake_msg *)m)->reconsume_times; }
 static const char *group_of(CPushConsumer *c) { (void)c; return "G1"; }
+static const char *msg_prop(CMessageExt *m, const char *name)
+{
+    const struct fake_msg *f = (const struct fake_msg *)m;
+    if (strcmp(name, "RECONSUME_RETRY_ATTEMPTS") == 0)
+        return f->carried ? f->carried : "";
+    if (strcmp(name, "RECONSUME_RETRY_ORIGIN_MSG_ID") == 0)
+        return f->origin ? f->origin : "";
+    return "";
+}
 
 static struct rc_client fake_client = {
     .GetMessageId = msg_id,
     .GetMessageTopic = msg_topic,
     .GetMessageReconsumeTimes = msg_reconsume,
     .GetPushConsumerGroupID = group_of,
+    .GetMessageProperty = msg_prop,
 };
 
 const struct rc_client *__wrap_rc_client(void);
@@ -58,6 +72,7 @@ static int stores;                 /* calls of rc_sink_store */
 static int store_answer;           /* what it returns */
 static char stored_because[32];    /* the last record's reason */
 static int stored_attempts;
+static char stored_msg_id[32];
 
 int __wrap_rc_sink_store(const struct rc_sinkspec *chain, const struct rc_sink_ctx *ctx,
                          const struct rc_record *r, char *where, size_t cap, char *err,
@@ -70,9 +85,46 @@ int __wrap_rc_sink_store(const struct rc_sinkspec *chain, const struct rc_sink_c
     stores++;
     snprintf(stored_because, sizeof stored_because, "%s", r->because);
     stored_attempts = r->attempts;
+    snprintf(stored_msg_id, sizeof stored_msg_id, "%s", r->msg_id ? r->msg_id : "");
     snprintf(where, cap, "the test");
     snprintf(err, errlen, "refused by the test");
     return store_answer;
+}
+
+/* ---- the fake retry copies (hooks/retry.c) --------------------------------- */
+
+static int copies;          /* calls of rc_topic_retry_send */
+static int copy_answer;     /* what it returns: -EIO (not confirmed) unless a test says 0 */
+static char copy_topic[64]; /* the last copy's topic and its properties */
+static char copy_props[8][2][64];
+static size_t copy_nprops;
+
+static const char *copy_prop(const char *name)
+{
+    for (size_t i = 0; i < copy_nprops; i++)
+        if (strcmp(copy_props[i][0], name) == 0)
+            return copy_props[i][1];
+    return NULL;
+}
+
+int __wrap_rc_topic_retry_send(const void *c, const char *topic, const struct rc_record *r,
+                               const struct rc_topic_setprop *extra, size_t nextra, char *msg_id,
+                               size_t cap, char *err, size_t errlen);
+int __wrap_rc_topic_retry_send(const void *c, const char *topic, const struct rc_record *r,
+                               const struct rc_topic_setprop *extra, size_t nextra, char *msg_id,
+                               size_t cap, char *err, size_t errlen)
+{
+    (void)c, (void)r;
+    copies++;
+    snprintf(copy_topic, sizeof copy_topic, "%s", topic);
+    copy_nprops = nextra < 8 ? nextra : 8;
+    for (size_t i = 0; i < copy_nprops; i++) {
+        snprintf(copy_props[i][0], sizeof copy_props[i][0], "%s", extra[i].name);
+        snprintf(copy_props[i][1], sizeof copy_props[i][1], "%s", extra[i].value);
+    }
+    snprintf(msg_id, cap, "COPY%d", copies);
+    snprintf(err, errlen, "not confirmed by the test");
+    return copy_answer;
 }
 
 static int pauses;
@@ -127,7 +179,9 @@ static const struct rc_registration *configure(const char *const *env, int model
     rc_rt.full_path = false;
     atomic_store(&rc_rt.active, true);
     rc_stats_reset();
-    calls = stores = pauses = 0;
+    calls = stores = pauses = copies = 0;
+    copy_nprops = 0;
+    copy_answer = -EIO;
     store_answer = 0;
     stored_because[0] = '\0';
     assert_int_equal(ffi_prep_cif(&cif, FFI_DEFAULT_ABI, 2, &ffi_type_sint, args), FFI_OK);
@@ -151,7 +205,7 @@ static void success_passes_and_stores_nothing(void **state)
     (void)state;
     static const char *const env[] = {NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
-    struct fake_msg m = {"M1", "T1", 0};
+    struct fake_msg m = {"M1", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
     assert_int_equal(calls, 1);
     assert_int_equal(stores, 0);
@@ -165,7 +219,7 @@ static void cap_diverts_at_one_plus_n_then_acknowledges(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, true);
     fail_first = 1000;
-    struct fake_msg m = {"M1", "T1", 0};
+    struct fake_msg m = {"M1", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
     assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
     assert_int_equal(stores, 0);
@@ -185,7 +239,7 @@ static void client_count_is_the_attempt(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "3", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
-    struct fake_msg m = {"M2", "T1", 3}; /* the 4th delivery: 1 + 3 */
+    struct fake_msg m = {"M2", "T1", 3, NULL, NULL}; /* the 4th delivery: 1 + 3 */
     assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
     assert_int_equal(stores, 1);
     assert_int_equal(stored_attempts, 4);
@@ -199,7 +253,7 @@ static void cap_above_the_broker_diverts_at_its_last_attempt(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "20", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
-    struct fake_msg m = {"M11", "T1", 15};
+    struct fake_msg m = {"M11", "T1", 15, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER); /* attempt 16: handed back */
     m.reconsume_times = 16;
     assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS); /* attempt 17: diverted */
@@ -217,7 +271,7 @@ static void broker_max_counts_the_brokers_count(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "30", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
-    struct fake_msg m = {"M13", "T1", 0};
+    struct fake_msg m = {"M13", "T1", 0, NULL, NULL};
     for (int i = 1; i <= 20; i++)
         assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
     assert_int_equal(stores, 0);
@@ -230,7 +284,7 @@ static void orderly_cap_above_16_is_honoured(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "20", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, true);
     fail_first = 1000;
-    struct fake_msg m = {"M12", "T1", 0};
+    struct fake_msg m = {"M12", "T1", 0, NULL, NULL};
     for (int i = 1; i <= 20; i++)
         assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
     assert_int_equal(stores, 0);
@@ -247,7 +301,7 @@ static void failed_store_is_not_acknowledged(void **state)
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
     store_answer = -EIO;
-    struct fake_msg m = {"M3", "T1", 0};
+    struct fake_msg m = {"M3", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
     assert_int_equal(stores, 1);
     assert_int_equal(rc_counter_get(&rc_stats.divert_failures), 1);
@@ -260,7 +314,7 @@ static void non_retryable_status_diverts_at_once(void **state)
     static const char *const env[] = {"RECONSUME_NON_RETRYABLE", "status:1", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1;
-    struct fake_msg m = {"M4", "T1", 0};
+    struct fake_msg m = {"M4", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
     assert_int_equal(stores, 1);
     assert_string_equal(stored_because, "non_retryable");
@@ -275,7 +329,7 @@ static void broadcasting_retries_in_process(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "5", NULL};
     const struct rc_registration *reg = configure(env, RC_BROADCASTING, false);
     fail_first = 2;
-    struct fake_msg m = {"M5", "T1", 0};
+    struct fake_msg m = {"M5", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
     assert_int_equal(calls, 3);
     assert_int_equal(pauses, 2);
@@ -290,7 +344,7 @@ static void broadcasting_diverts_at_the_cap(void **state)
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
     const struct rc_registration *reg = configure(env, RC_BROADCASTING, false);
     fail_first = 1000;
-    struct fake_msg m = {"M6", "T1", 0};
+    struct fake_msg m = {"M6", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
     assert_int_equal(calls, 3);
     assert_int_equal(stores, 1);
@@ -304,7 +358,7 @@ static void observe_changes_nothing(void **state)
     static const char *const env[] = {"RECONSUME_MODE", "observe", "RECONSUME_MAX_RETRIES", "0", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
-    struct fake_msg m = {"M7", "T1", 0};
+    struct fake_msg m = {"M7", "T1", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
     assert_int_equal(stores, 0);
     assert_int_equal(rc_counter_get(&rc_stats.would_divert), 1);
@@ -318,7 +372,7 @@ static void rule_settings_win(void **state)
                                       "topic=T9 => max_retries=0", NULL};
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
-    struct fake_msg other = {"M8", "T1", 0}, ruled = {"M9", "T9", 0};
+    struct fake_msg other = {"M8", "T1", 0, NULL, NULL}, ruled = {"M9", "T9", 0, NULL, NULL};
     assert_int_equal(deliver(reg, &other), RC_RECONSUME_LATER);
     assert_int_equal(deliver(reg, &ruled), RC_CONSUME_SUCCESS);
     assert_int_equal(stores, 1);
@@ -332,7 +386,7 @@ static void errno_is_kept(void **state)
     const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
     fail_first = 1000;
     store_answer = -EIO;
-    struct fake_msg m = {"M10", "T1", 0};
+    struct fake_msg m = {"M10", "T1", 0, NULL, NULL};
     errno = EDOM;
     deliver(reg, &m);
     assert_int_equal(errno, EDOM);
@@ -372,12 +426,12 @@ static void batch_concurrent_calls_every_message(void **state)
     (void)state;
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
     const struct rc_registration *reg = batch_reg(env, false);
-    struct fake_msg v[4] = {{"G0", "T1", 0}, {"P1", "T1", 0}, {"G2", "T1", 0}, {"G3", "T1", 0}};
+    struct fake_msg v[4] = {{"G0", "T1", 0, NULL, NULL}, {"P1", "T1", 0, NULL, NULL}, {"G2", "T1", 0, NULL, NULL}, {"G3", "T1", 0, NULL, NULL}};
     assert_int_equal(deliver_batch(reg, v, 4), RC_RECONSUME_LATER);
     for (int i = 0; i < 4; i++)
         assert_int_equal(called[i], 1);
     assert_int_equal(stores, 0);
-    struct fake_msg good[2] = {{"G0", "T1", 0}, {"G1", "T1", 0}};
+    struct fake_msg good[2] = {{"G0", "T1", 0, NULL, NULL}, {"G1", "T1", 0, NULL, NULL}};
     assert_int_equal(deliver_batch(reg, good, 2), RC_CONSUME_SUCCESS);
 }
 
@@ -388,7 +442,7 @@ static void batch_concurrent_poison_at_the_cap_is_diverted(void **state)
     (void)state;
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
     const struct rc_registration *reg = batch_reg(env, false);
-    struct fake_msg v[3] = {{"G0", "T1", 2}, {"P1", "T1", 2}, {"G2", "T1", 2}};
+    struct fake_msg v[3] = {{"G0", "T1", 2, NULL, NULL}, {"P1", "T1", 2, NULL, NULL}, {"G2", "T1", 2, NULL, NULL}};
     assert_int_equal(deliver_batch(reg, v, 3), RC_CONSUME_SUCCESS);
     assert_int_equal(stores, 1);
     assert_string_equal(stored_because, "cap");
@@ -403,7 +457,7 @@ static void batch_orderly_stops_at_a_failure(void **state)
     (void)state;
     static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
     const struct rc_registration *reg = batch_reg(env, true);
-    struct fake_msg v[3] = {{"G0", "T1", 0}, {"P1", "T1", 0}, {"G2", "T1", 0}};
+    struct fake_msg v[3] = {{"G0", "T1", 0, NULL, NULL}, {"P1", "T1", 0, NULL, NULL}, {"G2", "T1", 0, NULL, NULL}};
     assert_int_equal(deliver_batch(reg, v, 3), RC_RECONSUME_LATER);
     assert_int_equal(called[0], 1);
     assert_int_equal(called[1], 1);
@@ -414,6 +468,126 @@ static void batch_orderly_stops_at_a_failure(void **state)
     assert_int_equal(stores, 1);
     assert_int_equal(called[1], 3);
     assert_int_equal(called[2], 1);
+}
+
+/* ---- retry copies (hooks/retry.c) ------------------------------------------ */
+
+/* Clustering, concurrent, below the cap: a confirmed copy to %RETRY%<group>
+ * carrying the topic, the delay, the calls so far and the id; the message is
+ * acknowledged. */
+static void confirmed_copy_acknowledges_the_message(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "3", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    copy_answer = 0;
+    struct fake_msg m = {"M1", "T1", 0, NULL, NULL};
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_int_equal(calls, 1);
+    assert_int_equal(copies, 1);
+    assert_int_equal(stores, 0);
+    assert_string_equal(copy_topic, "%RETRY%G1");
+    assert_string_equal(copy_prop("RETRY_TOPIC"), "T1");
+    assert_string_equal(copy_prop("DELAY"), "3");
+    assert_string_equal(copy_prop("RECONSUME_RETRY_ATTEMPTS"), "1");
+    assert_string_equal(copy_prop("RECONSUME_RETRY_ORIGIN_MSG_ID"), "M1");
+    assert_int_equal(rc_counter_get(&rc_stats.retry_copies), 1);
+    assert_int_equal(rc_counter_get(&rc_stats.retry_copy_failures), 0);
+}
+
+/* Not confirmed: RECONSUME_LATER (the client's whole-batch retry), never an ack. */
+static void unconfirmed_copy_is_reconsume_later(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "3", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    struct fake_msg m = {"M1", "T1", 0, NULL, NULL};
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(copies, 2); /* sent once more after a pause */
+    assert_int_equal(pauses, 1);
+    assert_int_equal(rc_counter_get(&rc_stats.retry_copies), 0);
+    assert_int_equal(rc_counter_get(&rc_stats.retry_copy_failures), 1);
+    assert_int_equal(stores, 0);
+}
+
+/* A copy's carried count: the next copy carries one more, with the next
+ * delay level and the first id; at 1 + N the cap diverts it, the record
+ * says Attempts 1 + N and the first id, and no copy is made. */
+static void carried_count_reaches_the_cap(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "3", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    copy_answer = 0;
+    struct fake_msg second = {"NEW2", "T1", 0, "1", "M1"};
+    assert_int_equal(deliver(reg, &second), RC_CONSUME_SUCCESS);
+    assert_int_equal(copies, 1);
+    assert_string_equal(copy_prop("RECONSUME_RETRY_ATTEMPTS"), "2");
+    assert_string_equal(copy_prop("DELAY"), "4");
+    assert_string_equal(copy_prop("RECONSUME_RETRY_ORIGIN_MSG_ID"), "M1");
+    struct fake_msg last = {"NEW4", "T1", 0, "3", "M1"};
+    assert_int_equal(deliver(reg, &last), RC_CONSUME_SUCCESS);
+    assert_int_equal(copies, 1);
+    assert_int_equal(stores, 1);
+    assert_string_equal(stored_because, "cap");
+    assert_int_equal(stored_attempts, 4);
+    assert_string_equal(stored_msg_id, "M1");
+    /* A copy handed back by the client (reconsume times 1) counts both. */
+    struct fake_msg back = {"NEW3", "T1", 1, "2", "M1"};
+    stores = 0;
+    assert_int_equal(deliver(reg, &back), RC_CONSUME_SUCCESS);
+    assert_int_equal(stores, 1);
+    assert_int_equal(stored_attempts, 4);
+}
+
+/* RECONSUME_RETRY=batch, orderly, broadcasting and observe mode: no copy. */
+static void no_copy_where_the_client_or_the_shim_retries(void **state)
+{
+    (void)state;
+    static const char *const batch[] = {"RECONSUME_MAX_RETRIES", "3", "RECONSUME_RETRY", "batch", NULL};
+    static const char *const plain[] = {"RECONSUME_MAX_RETRIES", "3", NULL};
+    static const char *const observe[] = {"RECONSUME_MAX_RETRIES", "3", "RECONSUME_MODE", "observe", NULL};
+    struct fake_msg m = {"M1", "T1", 0, NULL, NULL};
+    const struct rc_registration *reg = configure(batch, RC_CLUSTERING, false);
+    fail_first = 1000;
+    copy_answer = 0;
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(copies, 0);
+    reg = configure(plain, RC_CLUSTERING, true);
+    copy_answer = 0;
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(copies, 0);
+    reg = configure(plain, RC_BROADCASTING, false);
+    copy_answer = 0;
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS); /* in-process retries, then diverted */
+    assert_int_equal(copies, 0);
+    reg = configure(observe, RC_CLUSTERING, false);
+    copy_answer = 0;
+    assert_int_equal(deliver(reg, &m), RC_RECONSUME_LATER);
+    assert_int_equal(copies, 0);
+}
+
+/* A listener's batch (the C++ API): each failure its own confirmed copy,
+ * every message called once, and the batch is consumed. */
+static void batch_concurrent_copies_each_failure(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "2", NULL};
+    const struct rc_registration *reg = batch_reg(env, false);
+    copy_answer = 0;
+    struct fake_msg v[4] = {{"G0", "T1", 0, NULL, NULL}, {"P1", "T1", 0, NULL, NULL},
+                            {"G2", "T1", 0, NULL, NULL}, {"P3", "T1", 0, NULL, NULL}};
+    assert_int_equal(deliver_batch(reg, v, 4), RC_CONSUME_SUCCESS);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(called[i], 1);
+    assert_int_equal(copies, 2);
+    assert_string_equal(copy_prop("RECONSUME_RETRY_ORIGIN_MSG_ID"), "P3");
+    /* one copy not confirmed: the batch goes back (never acknowledged) */
+    copy_answer = -EIO;
+    assert_int_equal(deliver_batch(reg, v, 4), RC_RECONSUME_LATER);
 }
 
 int main(void)
@@ -435,6 +609,11 @@ int main(void)
         cmocka_unit_test(batch_concurrent_calls_every_message),
         cmocka_unit_test(batch_concurrent_poison_at_the_cap_is_diverted),
         cmocka_unit_test(batch_orderly_stops_at_a_failure),
+        cmocka_unit_test(confirmed_copy_acknowledges_the_message),
+        cmocka_unit_test(unconfirmed_copy_is_reconsume_later),
+        cmocka_unit_test(carried_count_reaches_the_cap),
+        cmocka_unit_test(no_copy_where_the_client_or_the_shim_retries),
+        cmocka_unit_test(batch_concurrent_copies_each_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,7 @@ struct opt {
 /* How each kind of setting is given on the command line. */
 #define RUN_KIND_BOOL SWITCH
 #define RUN_KIND_MODE SWITCH
+#define RUN_KIND_RETRY VALUE
 #define RUN_KIND_LONG VALUE
 #define RUN_KIND_LEVEL VALUE
 #define RUN_KIND_CATCH VALUE
