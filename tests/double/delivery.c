@@ -13,6 +13,11 @@
  *       of its queue; after RMQ_DOUBLE_ORDERLY_LIMIT attempts (default 50) the
  *       fate is "stuck" and the queue's later messages get fate "blocked".
  *   broadcasting (model 0): delivered once; a non-zero return -> "dropped".
+ *   a send to %RETRY%<group> from inside that group's callback (the shim's
+ *       retry copy) is delivered later on the same thread, as the broker and
+ *       the client would: a new id (the send's SENTn), reconsume times 0, the
+ *       topic restored from the RETRY_TOPIC property, every property kept
+ *       (RMQ_DOUBLE_RETRY_COPIES=0: only logged, as before).
  *
  *   RMQ_DOUBLE_CLOCK=1  the call and deliver lines end in t_us=<CLOCK_MONOTONIC us>
  *   RMQ_DOUBLE_RETRY_DELAY_MS, RMQ_DOUBLE_ORDERLY_DELAY_MS  pause before a
@@ -26,6 +31,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct item {
@@ -42,7 +48,12 @@ struct rmqd_worker {
     size_t n, cap, head;
     int *blocked;
     size_t nblocked;
+    struct CMessageExt **copies; /* retry copies this thread delivers, freed at join */
+    size_t ncopies, copies_cap;
 };
+
+/* The worker whose callback may run on this thread (NULL elsewhere). */
+static __thread struct rmqd_worker *current;
 
 /* The knobs, read once per thread. */
 struct knobs {
@@ -173,6 +184,7 @@ static void *worker_main(void *arg)
     };
     if (k.orderly_limit < 1)
         k.orderly_limit = 1;
+    current = w;
     while (w->head < w->n) {
         struct item it = w->items[w->head++];
         if (c->orderly)
@@ -182,6 +194,7 @@ static void *worker_main(void *arg)
         else
             consume_clustering(w, it, &k);
     }
+    current = NULL;
     return NULL;
 }
 
@@ -216,9 +229,36 @@ void rmqd_delivery_join(CPushConsumer *c)
         pthread_join(c->workers[i].tid, NULL);
         free(c->workers[i].items);
         free(c->workers[i].blocked);
+        for (size_t j = 0; j < c->workers[i].ncopies; j++)
+            rmqd_msg_free(c->workers[i].copies[j]);
+        free(c->workers[i].copies);
     }
     free(c->workers);
     c->workers = NULL;
     c->nworkers = 0;
     rmqd_script_free(&c->script);
+}
+
+int rmqd_delivery_retry_copy(const struct rmqd_fields *f, const char *id)
+{
+    struct rmqd_worker *w = current;
+    static const char prefix[] = "%RETRY%";
+    if (!w || !w->c->group || strncmp(f->topic, prefix, sizeof prefix - 1) != 0 ||
+        strcmp(f->topic + sizeof prefix - 1, w->c->group) != 0 ||
+        !rmqd_env_long("RMQ_DOUBLE_RETRY_COPIES", 1))
+        return 0;
+    struct CMessageExt *m = rmqd_xmalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    rmqd_fields_copy(&m->f, f);
+    const char *real = rmqd_props_get(&f->props, "RETRY_TOPIC");
+    if (real) {
+        free(m->f.topic);
+        m->f.topic = rmqd_xstrdup(real);
+    }
+    m->id = rmqd_xstrdup(id);
+    m->offset = (long long)w->ncopies;
+    w->copies = rmqd_reserve(w->copies, &w->copies_cap, w->ncopies, sizeof *w->copies);
+    w->copies[w->ncopies++] = m;
+    worker_push(w, (struct item){ m, 0, 1 });
+    return 1;
 }

@@ -106,5 +106,9 @@ MessageCallBack rmqd_consumer_callback(CPushConsumer *c); /* the registered one,
 void rmqd_delivery_plan(CPushConsumer *c);  /* loads the script, shares it among the threads */
 void rmqd_delivery_start(CPushConsumer *c); /* starts the threads */
 void rmqd_delivery_join(CPushConsumer *c);  /* waits until they delivered the plan; frees it */
+/* A sent message F, given id ID: when it is a retry copy to %RETRY%<group>
+ * sent from inside that group's callback, it is delivered later on the
+ * calling thread (returns 1); else 0. */
+int rmqd_delivery_retry_copy(const struct rmqd_fields *f, const char *id);
 
 #endif

@@ -220,6 +220,8 @@ static int record_send(CProducer *p, CMessage *m, int queue, CSendResult *result
     result->sendStatus = (CSendStatus)rmqd_env_long("RMQ_DOUBLE_SEND_STATUS", E_SEND_OK);
     snprintf(result->msgId, sizeof result->msgId, "SENT%lld", n + 1);
     result->offset = n;
+    if (result->sendStatus == E_SEND_OK)
+        rmqd_delivery_retry_copy(&m->f, result->msgId);
     return OK;
 }
 
