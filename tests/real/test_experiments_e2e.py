@@ -21,8 +21,9 @@ def test_observe_mode_changes_nothing(real_stack, tmp_path):
         s.prepare(topic, g)
     env = {"RECONSUME_MODE": "observe", "RECONSUME_MAX_RETRIES": "2", "RECONSUME_OBSERVE_RECORD": "1"}
     [(msgid, _)] = s.send(topic, [("T", "poison", "status:7")])
-    base = Consumer(s, tmp_path / "base", "c", topic, g_base, shim=False, env=env)
-    obs = Consumer(s, tmp_path / "obs", "c", topic, g_obs, env=env)
+    # 16 send-backs each: a gap between two can pass 6 s on a loaded machine
+    base = Consumer(s, tmp_path / "base", "c", topic, g_base, shim=False, env=env, idle_ms=15000)
+    obs = Consumer(s, tmp_path / "obs", "c", topic, g_obs, env=env, idle_ms=15000)
     for c in (base, obs):
         assert exits_cleanly(s, c, c.finish())
     strip = lambda c: [(d["keys"], d["reconsume"], d["ret"]) for d in c.deliveries()]

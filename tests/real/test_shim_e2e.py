@@ -141,11 +141,12 @@ def test_clustering_cap_versus_baseline_and_pass_through(real_stack, tmp_path):
     n = 3
     [(msgid, _)] = send_first(s, topic, [("TagP", "poison", "status:1")])
     cs = {
-        "base": Consumer(s, tmp_path / "base", "c", topic, groups["base"], shim=False),
+        # 16 send-backs: a gap between two can pass 6 s on a loaded machine
+        "base": Consumer(s, tmp_path / "base", "c", topic, groups["base"], shim=False, idle_ms=15000),
         "shim": Consumer(s, tmp_path / "shim", "c", topic, groups["shim"],
                          env={"RECONSUME_MAX_RETRIES": str(n)}),
         "off": Consumer(s, tmp_path / "off", "c", topic, groups["off"],
-                        env={"RECONSUME_ENABLE": "0", "RECONSUME_MAX_RETRIES": str(n)}),
+                        env={"RECONSUME_ENABLE": "0", "RECONSUME_MAX_RETRIES": str(n)}, idle_ms=15000),
     }
     t0 = time.monotonic()
     for k, c in cs.items():
@@ -397,7 +398,7 @@ def test_cap_above_broker_max_diverts_at_the_last_attempt(real_stack, tmp_path):
     s.prepare(topic, group)
     [(msgid, _)] = send_first(s, topic, [("TagP", "poison", "status:1")])
     c = Consumer(s, tmp_path / "c", "c", topic, group,
-                 env={"RECONSUME_MAX_RETRIES": "20", "RECONSUME_RETRY": "batch"})
+                 env={"RECONSUME_MAX_RETRIES": "20", "RECONSUME_RETRY": "batch"}, idle_ms=15000)
     c.wait_for_key("poison", 17, timeout=120)
     assert exits_cleanly(s, c, c.finish())
     got = c.of("poison")
