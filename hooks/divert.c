@@ -4,6 +4,8 @@
  */
 #include "hooks/divert.h"
 
+#include "policy/retry_delay.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,9 +40,16 @@ int rc_divert(const struct rc_delivery *d, const struct rc_call *call, const cha
     if (rc_backoff_set(d->backoff)) {
         rc_backoff_format(d->backoff, backoff, sizeof backoff);
         /* The shim's pause before this attempt, where it made one
-         * (orderly: the client's own pause came after it). */
-        if (d->attempt > 1 && d->mode != RC_MODE_CLUSTERING) {
+         * (orderly: the client's own pause came after it), or the delay its
+         * retry copy asked the broker for (clustering). */
+        bool copy = d->mode == RC_MODE_CLUSTERING && d->carried > 0;
+        if (d->attempt > 1 && (d->mode != RC_MODE_CLUSTERING || copy)) {
             uint32_t ms = rc_backoff_delay_ms(d->backoff, (unsigned)d->attempt - 1);
+            if (copy) {
+                struct rc_retry_delay rd;
+                rc_retry_delay_for(d->backoff, rc_rt.cfg.backoff_timer, d->attempt - 1, &rd);
+                ms = rd.ms;
+            }
             char last[16];
             rc_backoff_format_ms(ms, last, sizeof last);
             size_t n = strlen(backoff);

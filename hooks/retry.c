@@ -23,7 +23,8 @@ bool rc_retry_by_copy(const struct rc_delivery *d)
 
 int rc_retry_copy(struct rc_delivery *d)
 {
-    char topic[RC_GROUP_MAX + 8], err[512], msg_id[256], attempts[16], delay[8];
+    char topic[RC_GROUP_MAX + 8], err[512], msg_id[256], attempts[16];
+    struct rc_retry_delay delay = {.property = RC_RETRY_PROP_DELAY, .value = "?"};
     const char *id = d->id ? d->id : "?";
     const char *original = rc_delivery_topic(d);
     int rc = -1;
@@ -43,10 +44,10 @@ int rc_retry_copy(struct rc_delivery *d)
         memset(&r, 0, sizeof r);
         rc_message_read(d->m, &r);
         snprintf(attempts, sizeof attempts, "%d", d->attempt);
-        snprintf(delay, sizeof delay, "%d", rc_retry_delay_level(d->attempt - 1));
+        rc_retry_delay_for(d->backoff, rc_rt.cfg.backoff_timer, d->attempt, &delay);
         const struct rc_topic_setprop extra[] = {
             {RC_RETRY_PROP_TOPIC, original},
-            {RC_RETRY_PROP_DELAY, delay},
+            {delay.property, delay.value},
             {RC_RETRY_PROP_ATTEMPTS, attempts},
             {RC_RETRY_PROP_ORIGIN_ID, d->id},
         };
@@ -64,8 +65,8 @@ int rc_retry_copy(struct rc_delivery *d)
     if (rc == 0) {
         rc_count(&rc_stats.retry_copies);
         if (rc_log_enabled(RC_LOG_DEBUG))
-            rc_log(RC_LOG_DEBUG, "msgId=%s attempt %d failed: retry copy %s to %s (delay level %s)",
-                   id, d->attempt, msg_id, topic, delay);
+            rc_log(RC_LOG_DEBUG, "msgId=%s attempt %d failed: retry copy %s to %s (%s=%s)",
+                   id, d->attempt, msg_id, topic, delay.property, delay.value);
         return 0;
     }
     rc_count(&rc_stats.retry_copy_failures);

@@ -61,6 +61,7 @@ struct rc_config {
     bool strict;
     bool observe;        /* RECONSUME_MODE=observe: classify and count, change nothing */
     bool observe_record; /* RECONSUME_OBSERVE_RECORD: in observe mode, spool would-be diversions */
+    bool backoff_timer;  /* RECONSUME_BACKOFF_TIMER: a retry copy's delay as a 5.x timer */
     bool retry_batch;    /* RECONSUME_RETRY=batch: a failure is the client's (whole batch back) */
     int max_retries;
     unsigned catch_mask;

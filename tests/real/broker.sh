@@ -68,7 +68,10 @@ kvConfigPath=$base/namesrv/kvConfig.json
 scanAvailableNameSrv=false
 $bind
 CONF
-    local levels; levels=$(printf '1s %.0s' $(seq 18)); levels=${levels% }
+    # Every level 1 s (send-backs use level 3 and up: tests stay fast), but
+    # level 2 is 2 s, so that a retry copy's level shows in its gap
+    # (tests/real/test_backoff_e2e.py).
+    local levels; levels="1s 2s $(printf '1s %.0s' $(seq 16))"; levels=${levels% }
     cat > "$base/broker.conf" <<CONF
 brokerClusterName=ReconsumeCluster
 brokerName=broker-a

@@ -1,6 +1,7 @@
 """RECONSUME_BACKOFF on the real stack (default broker 4.9.7 + client 1.2.3;
 RECONSUME_BROKER_LINE / RECONSUME_CLIENT_VERSION select the others): an
-orderly poison's calls are as far apart as the schedule says.
+orderly poison's calls are as far apart as the schedule says, and a
+clustering poison's retry copies ask for the delay level at or above it.
 
 The gaps are read from smoke_consumer's own clock (ms= of each delivery line,
 taken as the callback starts). The shim waits the schedule's delay before it
@@ -78,3 +79,46 @@ def test_orderly_gaps_follow_the_backoff_schedule(real_stack, tmp_path):
     assert st["reconsume_backoff_pause_milliseconds_total"] == sum(DELAYS)
     note(f"e2e[{s.line}/{s.client_version}] orderly backoff: RECONSUME_BACKOFF={SCHEDULE} gaps "
          f"{gaps} ms (at least {want}); without it {base} ms (the client's own pause)")
+
+
+def test_clustering_copies_ask_for_the_schedules_delay_level(real_stack, tmp_path):
+    """Each retry copy asks for the delay level at or above the schedule's
+    delay (the broker's default table: 1s -> level 1, 5s -> level 2); the
+    test broker's table makes level 1 one second and level 2 two (broker.sh),
+    so the gaps between the poison's calls show which level each copy got.
+    Without a schedule a copy asks for the broker's own send-back level
+    (3 + retries), one second each on the test broker."""
+    s = real_stack
+    topic = s.unique("boc_t")
+    g_base, g_sched = s.unique("boc_base"), s.unique("boc_sched")
+    for g in (g_base, g_sched):
+        s.prepare(topic, g, queues=1)
+    s.send(topic, [("T", "poison", "bad")])
+
+    def gaps(tmp, group, env):
+        tmp.mkdir(parents=True, exist_ok=True)
+        e = {"LD_PRELOAD": str(SHIM), "RECONSUME_SPOOL_DIR": str(tmp / "spool"),
+             "RECONSUME_MAX_RETRIES": "2", "RECONSUME_LOG_LEVEL": "debug", **env}
+        c = s.smoke_consumer(topic, group, "--action", "later", "--poison", "poison",
+                             "--count", "3", "--timeout", "120", env=e)
+        assert c.wait(180) == 0, (c.lines[-10:], c.err_lines[-10:])
+        t = [int(d["ms"]) for d in c.deliveries() if d["keys"] == "poison"]
+        assert len(t) == 3, c.lines
+        asked = [x.split("(", 1)[1].rstrip(")") for x in c.err_lines if ": retry copy " in x]
+        (rec,) = [parse_record(p) for p in (tmp / "spool" / "new").iterdir()]
+        assert rec.int("Attempts") == 3
+        return [b - a for a, b in zip(t, t[1:])], asked, rec
+
+    base, asked, _ = gaps(tmp_path / "base", g_base, {})
+    assert asked == ["DELAY=3", "DELAY=4"], asked
+    got, asked, rec = gaps(tmp_path / "sched", g_sched, {"RECONSUME_BACKOFF": "1s,5s"})
+    assert asked == ["DELAY=1", "DELAY=2"], asked
+    assert rec.h("Backoff") == "1s,5s; last=5s"
+    # level 1 = 1 s, level 2 = 2 s on the test broker: never early, and the
+    # second gap at least the 2 s of its level (the broker's scheduler ticks
+    # about every 100 ms; a loaded machine adds a second or so)
+    assert 1000 - 100 <= got[0] <= 1000 + 2500, (got, base)
+    assert 2000 - 100 <= got[1] <= 2000 + 2500, (got, base)
+    assert got[1] - got[0] >= 400, (got, base)
+    note(f"e2e[{s.line}/{s.client_version}] clustering backoff: RECONSUME_BACKOFF=1s,5s copies asked "
+         f"for levels 1, 2 (test broker: 1 s, 2 s), gaps {got} ms; without it levels 3, 4 (1 s each), gaps {base} ms")

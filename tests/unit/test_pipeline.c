@@ -496,6 +496,36 @@ static void confirmed_copy_acknowledges_the_message(void **state)
     assert_int_equal(rc_counter_get(&rc_stats.retry_copy_failures), 0);
 }
 
+/* RECONSUME_BACKOFF: each copy asks for its retry's delay, as the nearest
+ * delay level at or above it, or as a 5.x timer with RECONSUME_BACKOFF_TIMER. */
+static void copy_delay_follows_the_backoff(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"RECONSUME_MAX_RETRIES", "5", "RECONSUME_BACKOFF", "1s,7s,20m", NULL};
+    const struct rc_registration *reg = configure(env, RC_CLUSTERING, false);
+    fail_first = 1000;
+    copy_answer = 0;
+    struct fake_msg m = {"M1", "T1", 0, NULL, NULL};
+    assert_int_equal(deliver(reg, &m), RC_CONSUME_SUCCESS);
+    assert_string_equal(copy_prop("DELAY"), "1");             /* 1s */
+    struct fake_msg c1 = {"C1", "T1", 0, "1", "M1"};
+    assert_int_equal(deliver(reg, &c1), RC_CONSUME_SUCCESS);
+    assert_string_equal(copy_prop("DELAY"), "3");             /* 7s -> 10s, level 3 */
+    struct fake_msg c2 = {"C2", "T1", 0, "2", "M1"};
+    assert_int_equal(deliver(reg, &c2), RC_CONSUME_SUCCESS);
+    assert_string_equal(copy_prop("DELAY"), "15");            /* 20m, level 15 exactly */
+    assert_null(copy_prop("TIMER_DELAY_MS"));
+
+    static const char *const timer[] = {"RECONSUME_MAX_RETRIES", "5", "RECONSUME_BACKOFF", "1s,7s,20m",
+                                        "RECONSUME_BACKOFF_TIMER", "1", NULL};
+    reg = configure(timer, RC_CLUSTERING, false);
+    fail_first = 1000;
+    copy_answer = 0;
+    assert_int_equal(deliver(reg, &c1), RC_CONSUME_SUCCESS);
+    assert_string_equal(copy_prop("TIMER_DELAY_MS"), "7000"); /* exact, and no level */
+    assert_null(copy_prop("DELAY"));
+}
+
 /* Not confirmed: RECONSUME_LATER (the client's whole-batch retry), never an ack. */
 static void unconfirmed_copy_is_reconsume_later(void **state)
 {
@@ -610,6 +640,7 @@ int main(void)
         cmocka_unit_test(batch_concurrent_poison_at_the_cap_is_diverted),
         cmocka_unit_test(batch_orderly_stops_at_a_failure),
         cmocka_unit_test(confirmed_copy_acknowledges_the_message),
+        cmocka_unit_test(copy_delay_follows_the_backoff),
         cmocka_unit_test(unconfirmed_copy_is_reconsume_later),
         cmocka_unit_test(carried_count_reaches_the_cap),
         cmocka_unit_test(no_copy_where_the_client_or_the_shim_retries),

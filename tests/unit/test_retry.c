@@ -24,6 +24,37 @@ static void delay_level_follows_the_broker(void **state)
     assert_int_equal(rc_retry_delay_level(-5), 3);
 }
 
+/* The copy's delay property: the broker's level without a schedule; with one,
+ * the level at or above its delay, or the exact timer. */
+static void delay_for_a_schedule(void **state)
+{
+    (void)state;
+    struct rc_backoff none = {0}, b;
+    char err[256];
+    struct rc_retry_delay d;
+    rc_retry_delay_for(&none, false, 1, &d);
+    assert_string_equal(d.property, "DELAY");
+    assert_string_equal(d.value, "3");
+    assert_int_equal(d.ms, 10000);
+    rc_retry_delay_for(&none, true, 2, &d);       /* the timer needs a schedule */
+    assert_string_equal(d.value, "4");
+    assert_int_equal(rc_backoff_parse("RECONSUME_BACKOFF", "1s,5001ms,3d", &b, err, sizeof err), -1);
+    assert_int_equal(rc_backoff_parse("RECONSUME_BACKOFF", "1s,5001ms,3h", &b, err, sizeof err), 0);
+    rc_retry_delay_for(&b, false, 1, &d);
+    assert_string_equal(d.value, "1");
+    rc_retry_delay_for(&b, false, 2, &d);         /* 5001 ms: the 10 s level, at or above */
+    assert_string_equal(d.value, "3");
+    assert_int_equal(d.ms, 10000);
+    rc_retry_delay_for(&b, false, 9, &d);         /* 3 h, the last repeating: the highest */
+    assert_string_equal(d.value, "18");
+    rc_retry_delay_for(&b, true, 2, &d);
+    assert_string_equal(d.property, "TIMER_DELAY_MS");
+    assert_string_equal(d.value, "5001");
+    assert_int_equal(d.level, 0);
+    rc_retry_delay_for(&b, true, 0, &d);          /* below 1 counts as the first */
+    assert_string_equal(d.value, "1000");
+}
+
 /* From the wire: a decimal count, else 0; bounded. */
 static void carried_count_is_parsed_strictly(void **state)
 {
@@ -43,6 +74,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(delay_level_follows_the_broker),
         cmocka_unit_test(carried_count_is_parsed_strictly),
+        cmocka_unit_test(delay_for_a_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
