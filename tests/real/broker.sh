@@ -57,8 +57,10 @@ write_config() {
     write_logback namesrv "$base/home/conf/logback_namesrv.xml"
     write_logback broker  "$base/home/conf/logback_broker.xml"
     write_logback tools   "$base/home/conf/logback_tools.xml"
-    local bind=""
+    local bind="" timer=""
     [[ "$line" == 5 ]] && bind="bindAddress=127.0.0.1"
+    # 5.x: timer messages on (its default), for RECONSUME_BACKOFF_TIMER
+    [[ "$line" == 5 ]] && timer="timerWheelEnable=true"
     cat > "$base/namesrv.conf" <<CONF
 listenPort=$NS_PORT
 rocketmqHome=$base/home
@@ -94,7 +96,7 @@ mappedFileSizeCommitLog=33554432
 mappedFileSizeConsumeQueue=60000
 mappedFileSizeConsumeQueueExt=1048576
 mappedFileSizeTimerLog=8388608
-timerWheelEnable=false
+$timer
 messageDelayLevel=$levels
 diskMaxUsedSpaceRatio=95
 deleteWhen=04

@@ -122,3 +122,33 @@ def test_clustering_copies_ask_for_the_schedules_delay_level(real_stack, tmp_pat
     assert got[1] - got[0] >= 400, (got, base)
     note(f"e2e[{s.line}/{s.client_version}] clustering backoff: RECONSUME_BACKOFF=1s,5s copies asked "
          f"for levels 1, 2 (test broker: 1 s, 2 s), gaps {got} ms; without it levels 3, 4 (1 s each), gaps {base} ms")
+
+
+def test_clustering_copies_as_exact_timers_on_broker_5(real_stack, tmp_path):
+    """RECONSUME_BACKOFF_TIMER=1 on broker 5.x: each copy carries its delay as
+    TIMER_DELAY_MS and no level, so the gaps are the schedule's, exact to the
+    broker's 1 s timer precision (3 s then 1 s: the reverse of any level
+    order on the test broker)."""
+    s = real_stack
+    if s.line != "5":
+        import pytest
+        pytest.skip("timer messages are a 5.x broker's")
+    topic, group = s.unique("bot_t"), s.unique("bot_g")
+    s.prepare(topic, group, queues=1)
+    s.send(topic, [("T", "poison", "bad")])
+    e = {"LD_PRELOAD": str(SHIM), "RECONSUME_SPOOL_DIR": str(tmp_path / "spool"),
+         "RECONSUME_MAX_RETRIES": "2", "RECONSUME_LOG_LEVEL": "debug",
+         "RECONSUME_BACKOFF": "3s,1s", "RECONSUME_BACKOFF_TIMER": "1"}
+    c = s.smoke_consumer(topic, group, "--action", "later", "--poison", "poison",
+                         "--count", "3", "--timeout", "120", env=e)
+    assert c.wait(180) == 0, (c.lines[-10:], c.err_lines[-10:])
+    t = [int(d["ms"]) for d in c.deliveries() if d["keys"] == "poison"]
+    asked = [x.split("(", 1)[1].rstrip(")") for x in c.err_lines if ": retry copy " in x]
+    assert asked == ["TIMER_DELAY_MS=3000", "TIMER_DELAY_MS=1000"], asked
+    got = [b - a for a, b in zip(t, t[1:])]
+    # rounded down to the 1 s precision, never more than a second early; a
+    # loaded machine adds a second or so
+    assert 2000 <= got[0] <= 3000 + 2500 and 0 <= got[1] <= 1000 + 2500, got
+    assert got[0] - got[1] >= 1000, got
+    note(f"e2e[{s.line}/{s.client_version}] clustering backoff as 5.x timers: RECONSUME_BACKOFF=3s,1s "
+         f"with RECONSUME_BACKOFF_TIMER=1, gaps {got} ms")
