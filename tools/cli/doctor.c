@@ -47,7 +47,9 @@ static void usage(FILE *f)
           "  5  not a RocketMQ consumer\n"
           "  6  PID: the shim is not loaded\n"
           "  7  cannot tell: another script, or not a native 64-bit ELF file\n"
-          "  8  PID: the shim is loaded but passing through (the reason is printed)\n", f);
+          "  8  PID: the shim is loaded but passing through (the reason is printed)\n"
+          "  9  wrappable, but the loader does not find librocketmq.so with this\n"
+          "     environment: the program will not start like this\n", f);
 }
 
 int cli_doctor(int argc, char **argv)

@@ -289,11 +289,15 @@ static int linked_verdict(const char *arg, int rmq)
     if (!imports)
         return -1;
     say("  imports %s\n", importers);
-    if (rmq >= 0 && !objs[rmq].path[0])
-        say("  warning: %s is not found with this environment; the program will not "
-               "start like this (set LD_LIBRARY_PATH, or fix its RUNPATH)\n", objs[rmq].as);
     say("  the shim can interpose the registration: run it under `reconsume run -- %s "
            "...`\n", arg);
+    if (rmq >= 0 && !objs[rmq].path[0]) {
+        /* Wrappable, but it would not start: the loader's verdict comes first. */
+        say("verdict: %s is not found by the loader with this environment: the program will "
+            "not start like this (set LD_LIBRARY_PATH, or fix its RUNPATH) (exit 9)\n",
+            objs[rmq].as);
+        return 9;
+    }
     say("verdict: dynamically linked client, wrappable (exit 0)\n");
     return 0;
 }
