@@ -144,6 +144,22 @@ static int make_parents(char *path, char *err, size_t errlen)
     }
 }
 
+static const char *const subs[] = { "tmp", "new" };
+
+/* Check the spool's existing tmp/ or new/: a directory, not a symlink, not
+ * writable by others, writable by us. */
+static int check_sub(int dfd, const char *path, const char *sub, char *err, size_t errlen)
+{
+    int fd = open_dir_at(dfd, sub);
+    if (fd < 0)
+        return open_failure(errno, dfd, path, sub, err, errlen);
+    int rc = check_dir_fd(fd, path, sub, err, errlen);
+    if (rc == 0 && faccessat(dfd, sub, W_OK | X_OK, AT_EACCESS) < 0)
+        rc = fail_errno(errno, err, errlen, "cannot write to", path, sub);
+    close(fd);
+    return rc;
+}
+
 static int prepare_norm(const char *path, char *err, size_t errlen)
 {
     char *tmp = strdup(path);
@@ -163,24 +179,43 @@ static int prepare_norm(const char *path, char *err, size_t errlen)
     if (dfd < 0)
         return open_failure(errno, AT_FDCWD, path, NULL, err, errlen);
     rc = check_dir_fd(dfd, path, NULL, err, errlen);
-    static const char *const subs[] = { "tmp", "new" };
     for (size_t i = 0; rc == 0 && i < 2; i++) {
         if (mkdirat(dfd, subs[i], 0700) < 0 && errno != EEXIST) {
             rc = fail_errno(errno, err, errlen, "cannot create", path, subs[i]);
             break;
         }
-        int fd = open_dir_at(dfd, subs[i]);
-        if (fd < 0) {
-            rc = open_failure(errno, dfd, path, subs[i], err, errlen);
-            break;
-        }
-        rc = check_dir_fd(fd, path, subs[i], err, errlen);
-        if (rc == 0 && faccessat(dfd, subs[i], W_OK | X_OK, AT_EACCESS) < 0)
-            rc = fail_errno(errno, err, errlen, "cannot write to", path, subs[i]);
-        close(fd);
+        rc = check_sub(dfd, path, subs[i], err, errlen);
     }
     close(dfd);
     return rc;
+}
+
+int rc_spool_check(const char *dir, char *err, size_t errlen)
+{
+    if (!dir || !*dir)
+        return failf(-1, err, errlen, "spool directory is empty");
+    char *path = norm_dir(dir);
+    if (!path)
+        return failf(-1, err, errlen, "out of memory");
+    struct stat st;
+    int rc = 0;
+    if (lstat(path, &st) < 0) {
+        if (errno != ENOENT)
+            rc = fail_errno(errno, err, errlen, "cannot stat", path, NULL);
+    } else if (S_ISLNK(st.st_mode)) {
+        rc = failf(-ELOOP, err, errlen, "%s is a symlink; refused", path);
+    } else {
+        int dfd = open_dir_at(AT_FDCWD, path);
+        rc = dfd < 0 ? open_failure(errno, AT_FDCWD, path, NULL, err, errlen)
+                     : check_dir_fd(dfd, path, NULL, err, errlen);
+        for (size_t i = 0; dfd >= 0 && rc == 0 && i < 2; i++)
+            if (fstatat(dfd, subs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+                rc = check_sub(dfd, path, subs[i], err, errlen);
+        if (dfd >= 0)
+            close(dfd);
+    }
+    free(path);
+    return rc < 0 ? -1 : 0;
 }
 
 /*

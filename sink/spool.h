@@ -28,6 +28,13 @@
 int rc_spool_prepare(const char *dir, char *err, size_t errlen);
 
 /*
+ * rc_spool_prepare's checks of what already exists, creating nothing (for
+ * `reconsume run`'s pre-check): 0 when the directory is missing or would be
+ * taken as it is, else -1 with the same one-line reason the shim gives.
+ */
+int rc_spool_check(const char *dir, char *err, size_t errlen);
+
+/*
  * Write r durably. Returns 0 when the record is in new/ and both the file and
  * the directory are fsync'ed; name (cap bytes, may be NULL) receives the file
  * name. Otherwise returns -errno, leaves no file in new/ and removes its

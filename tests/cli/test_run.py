@@ -389,3 +389,39 @@ def test_stats_labels_are_checked_before_the_program_runs(value, why):
     assert r.stderr.startswith(f"reconsume run: --stats-labels: RECONSUME_STATS_LABELS: {why}"), r.stderr
     ok = rc("run", "--stats-labels", "service=orders,zone=a", "--print-env", "--", "true")
     assert "RECONSUME_STATS_LABELS=service=orders,zone=a" in ok.stdout
+
+
+# ----------------------------------------------------- the spool pre-check ----
+
+@pytest.mark.parametrize("bad", ["0777", "symlink", "new-0777"])
+def test_a_spool_the_shim_would_refuse_stops_run(tmp_path, bad):
+    """`reconsume run` applies the shim's own spool checks (sink/spool.c) to
+    what exists, so a spool the shim would refuse at its first registration
+    (and then pass through) stops the run before anything starts (issue 14)."""
+    spool = tmp_path / "spool"
+    if bad == "symlink":
+        (tmp_path / "real").mkdir(mode=0o700)
+        spool.symlink_to(tmp_path / "real")
+    else:
+        spool.mkdir(mode=0o700)
+        target = spool / "new" if bad == "new-0777" else spool
+        target.mkdir(mode=0o700, exist_ok=True)
+        target.chmod(0o777)
+    r = rc("run", "--spool", spool, "--", "sh", "-c", "echo ran")
+    assert r.returncode == 2 and "ran" not in r.stdout, (r.returncode, r.stdout, r.stderr)
+    assert "RECONSUME_SPOOL_DIR=" in r.stderr and "the shim would refuse it" in r.stderr
+    assert ("symlink" if bad == "symlink" else "writable by group/others") in r.stderr
+
+
+def test_a_good_or_missing_spool_is_left_to_the_shim(tmp_path):
+    ok = tmp_path / "ok"
+    ok.mkdir(mode=0o700)
+    assert rc("run", "--spool", ok, "--", "sh", "-c", "exit 0").returncode == 0
+    missing = tmp_path / "not" / "yet"
+    assert rc("run", "--spool", missing, "--", "sh", "-c", "exit 0").returncode == 0
+    assert not missing.exists()   # the pre-check creates nothing
+    # observe mode without records stores nothing: the spool is not checked
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    bad.chmod(0o777)
+    assert rc("run", "--observe", "--spool", bad, "--", "sh", "-c", "exit 0").returncode == 0

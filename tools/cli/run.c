@@ -12,6 +12,7 @@
 
 #include "io/read_file.h"
 #include "policy/config.h"
+#include "sink/spool.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -338,6 +339,15 @@ int cli_run(int argc, char **argv)
     const struct rc_config_source src = {lookup, rc_read_file, NULL};
     if (rc_config_load_from(&cfg, &src, err, sizeof err) != 0)
         return config_error(err);
+    /* The spool as the shim will check it at the first registration (where
+     * it stores anything); a missing one it creates. */
+    bool stores = !cfg.observe || cfg.observe_record;
+    if (!print_env && stores && rc_spool_check(cfg.spool_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "reconsume run: RECONSUME_SPOOL_DIR='%s': %s; the shim would refuse it "
+                "and pass through\n", cfg.spool_dir, err);
+        rc_config_free(&cfg);
+        return CLI_EXIT_USAGE;
+    }
     rc_config_free(&cfg);
 
     char lib[PATH_MAX];
