@@ -117,7 +117,7 @@ e2e: lib programs
 	$(PYTEST) tests/real
 E2E_MATRIX := tests/real/test_shim_e2e.py tests/real/test_cxx_api_shim.py tests/real/test_backoff_e2e.py \
     tests/real/test_retry_copy_e2e.py \
-    -k "cap_versus or cap_above or orderly_exception or bad_status or segfaulting or cxx_listener_poison_capped or backoff_schedule or schedules_delay_level or exact_timers or its_own_outcome or fail_once_then"
+    -k "cap_versus or cap_above or orderly_exception or bad_status or segfaulting or cxx_listener_poison_capped or backoff_schedule or schedules_delay_level or exact_timers or broadcasting_consumer_is_seen or its_own_outcome or fail_once_then"
 e2e-matrix: lib programs
 	RECONSUME_BROKER_LINE=5 $(PYTEST) $(E2E_MATRIX)
 	RECONSUME_CLIENT_VERSION=2.1.0 $(PYTEST) $(E2E_MATRIX)

@@ -24,17 +24,17 @@
  * message i" exactly as it calls a C callback, and the C callback's own path
  * is not touched by any of this.
  *
- * The message model: a 1.2.x C++ API consumer's model is an inline field with
- * no exported getter, so it is treated as clustering unless
- * SetPushConsumerMessageModel was seen for the same pointer (the registry's
- * record; a C++ program that calls setMessageModel(BROADCASTING) directly is
- * not seen: then its failures are left to the client as in clustering).
+ * The message model: a C++ API consumer sets it without the C API, so each
+ * batch asks the client (client/consumer_model.c) and the registry's record
+ * follows; a broadcasting consumer then gets broadcasting's in-process
+ * retries, never a retry copy to a %RETRY% topic it does not consume.
  */
 #include "hooks/listener.h"
 
 #include <pthread.h>
 #include <stdint.h>
 
+#include "client/consumer_model.h"
 #include "client/msgext.h"
 #include "client/real_dlsym.h"
 #include "hooks/call.h"
@@ -79,6 +79,8 @@ static void probe(void)
         probe_error = "the C API's listener classes were not found (it could not be told apart)";
     else if (rc_msgext_probe(sym, h, &layout, &why) != 0)
         probe_error = why ? why : "sizeof(MQMessageExt) could not be found";
+    else
+        rc_consumer_model_probe(sym, h);
 }
 
 static bool is_c_api_listener(const void *listener)
@@ -149,12 +151,10 @@ static int deliver_one(const struct rc_registration *reg, CPushConsumer *c, CMes
  * injection, the journal, stats.
  *
  * Concurrent: every message is called, and the batch is CONSUME_SUCCESS when
- * every one's answer is (succeeded, or durably diverted); otherwise the first
- * other answer, RECONSUME_LATER for the whole batch, which is the client's
- * own rule today: the client sends every message of the batch back, so the
- * good ones are called again. Per-message retry copies (each failure its
- * own, confirmed, and the batch then reported consumed) are the next step of
- * issue 12.
+ * every one's answer is (succeeded, durably diverted, or retried by its own
+ * confirmed retry copy: hooks/retry.c); otherwise the first other answer,
+ * RECONSUME_LATER for the whole batch (a copy that was not confirmed, or
+ * RECONSUME_RETRY=batch): the client sends every message of the batch back.
  *
  * Orderly: the same per message (orderly batches are 1 message by default),
  * and a failure stops the batch: its answer (SUSPEND_CURRENT_QUEUE_A_MOMENT,
@@ -163,6 +163,9 @@ static int deliver_one(const struct rc_registration *reg, CPushConsumer *c, CMes
 int rc_deliver_batch(const struct rc_registration *reg, CPushConsumer *c, char *begin, size_t stride,
                      size_t n)
 {
+    int model = rc_consumer_model_of(c);
+    if (model >= 0 && model != rc_consumer_model(reg->owner))
+        rc_registry_set_model(c, model);
     int batch = RC_CONSUME_SUCCESS;
     for (size_t i = 0; i < n; i++) {
         int answer = deliver_one(reg, c, (CMessageExt *)(void *)(begin + i * stride));

@@ -359,10 +359,15 @@ int main(int argc, char **argv)
     if (batch > 0)
         consumer->setConsumeMessageBatchMaxSize(batch);
 #if RC_CXX_CLIENT == 1
-    // 1.2.x's MQConsumer::setMessageModel is inline in the real header (a
-    // field store): its C API twin does the same store.
-    if (broadcast)
-        SetPushConsumerMessageModel(reinterpret_cast<CPushConsumer *>(consumer), BROADCASTING);
+    // 1.2.x's MQConsumer::setMessageModel is inline in the real header: a
+    // program built with it stores into the consumer itself, as this does
+    // (the member's offset, 0x78, is where the client's own
+    // SetPushConsumerMessageModel stores: tests/real/LISTENER_NOTES.md). No
+    // C API call: the shim must find the model on its own.
+    if (broadcast) {
+        int model = rocketmq::BROADCASTING;
+        std::memcpy(reinterpret_cast<char *>(consumer) + 0x78, &model, sizeof model);
+    }
 #else
     consumer->setMessageModel(broadcast ? rocketmq::BROADCASTING : rocketmq::CLUSTERING);
 #endif

@@ -113,3 +113,46 @@ def test_c_api_listener_is_not_wrapped_twice(real_stack, orderly):
                              for e in c.err_lines), timeout=60)
     c.stop()
     assert not any("C++ API listener" in e for e in c.err_lines), c.err_lines
+
+
+def test_cxx_broadcasting_consumer_is_seen_and_retried_in_process(real_stack, cxx_consumer_bin,
+                                                                 tmp_path):
+    """A C++ API consumer that sets BROADCASTING itself, without the C API
+    (1.2.x: the inline setter's store; 2.1.0: DefaultMQPushConsumer::
+    setMessageModel): the shim asks the client for the model, so the poison
+    gets broadcasting's in-process retries and is diverted with Mode
+    broadcasting, and no retry copy goes to a %RETRY% topic that a
+    broadcasting consumer never reads (which would lose it)."""
+    s = real_stack
+    topic, group = s.unique("cxx_bc_t"), s.unique("cxx_bc_g")
+    s.prepare(topic, group, queues=1)
+    sp = tmp_path / "spool"
+    env = {"LD_PRELOAD": str(SHIM), "RECONSUME_MAX_RETRIES": str(N), "RECONSUME_SPOOL_DIR": str(sp),
+           "RECONSUME_BROADCAST_BACKOFF_MS": "50"}
+    argv = [cxx_consumer_bin, "--namesrv", s.namesrv, "--topic", topic, "--group", group,
+            "--broadcast", "--max-ms", "150000", "--idle-ms", "150000"]
+    if s.client_version == "2.1.0":
+        argv.append("--no-shutdown")
+    c = s.run_consumer(argv, env)
+    # a broadcasting consumer starts at the queue's end: warm up first
+    import time
+    deadline = time.monotonic() + 90
+    while not calls_of(c, "warm"):
+        assert time.monotonic() < deadline, "never received a warm-up message"
+        s.send(topic, [("T", "warm", "ok")])
+        try:
+            c.wait_for(lambda _: bool(calls_of(c, "warm")), 2)
+        except AssertionError:
+            if c.proc.poll() is not None:
+                raise
+    s.send(topic, [("T", "poison", "status:1"), ("T", "after", "ok after")])
+    c.wait_for(lambda _: len(spool(sp)) >= 1 and any(d["ret"] == "0" for d in calls_of(c, "after")),
+               timeout=120)
+    (rec,) = spool(sp)
+    c.stop()
+    assert rec.h("Mode") == "broadcasting", rec.headers
+    assert len(calls_of(c, "poison")) == 1 + N
+    assert rec.int("Attempts") == 1 + N
+    assert s.retry_count(group) == 0          # no copy, no send-back
+    note("cxx-api shim broadcasting %s: model found without the C API, poison called %d times "
+         "in process, diverted, %%RETRY%% 0" % (tag(s), 1 + N))
