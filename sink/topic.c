@@ -110,15 +110,19 @@ static int set_props(const struct rc_topic_api *api, rc_cmessage *msg, const str
     return rc == 0 ? 0 : rc_errf(err, errlen, "SetMessageProperty failed (client error %d)", rc);
 }
 
-int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
-                  const struct rc_record *r, bool with_reason, const char *replay_of,
-                  char *msg_id, size_t cap, char *err, size_t errlen)
+/* A message to topic with r's tags, keys and body; NULL with err said. */
+static rc_cmessage *new_message(const struct rc_topic_api *api, const char *topic,
+                                const struct rc_record *r, char *err, size_t errlen)
 {
-    if (r->body_len > 0x7fffffff)
-        return rc_errf(err, errlen, "body of %zu bytes is too large to send", r->body_len);
+    if (r->body_len > 0x7fffffff) {
+        rc_errf(err, errlen, "body of %zu bytes is too large to send", r->body_len);
+        return NULL;
+    }
     rc_cmessage *msg = api->CreateMessage(topic);
-    if (!msg)
-        return rc_errf(err, errlen, "CreateMessage(%s) failed", topic);
+    if (!msg) {
+        rc_errf(err, errlen, "CreateMessage(%s) failed", topic);
+        return NULL;
+    }
     int rc = 0;
     if (r->tags && r->tags[0])
         rc = api->SetMessageTags(msg, r->tags);
@@ -128,8 +132,37 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
         rc = api->SetByteMessageBody(msg, r->body ? r->body : "", (int)r->body_len);
     if (rc != 0) {
         api->DestroyMessage(msg);
-        return rc_errf(err, errlen, "building the message failed (client error %d)", rc);
+        rc_errf(err, errlen, "building the message failed (client error %d)", rc);
+        return NULL;
     }
+    return msg;
+}
+
+/* Send msg (then destroyed): 0 only on SEND_OK, with its id in msg_id. */
+static int send_confirmed(const struct rc_topic_api *api, rc_cproducer *p, rc_cmessage *msg,
+                          const char *topic, char *msg_id, size_t cap, char *err, size_t errlen)
+{
+    CSendResult res;
+    memset(&res, 0, sizeof res);
+    int rc = api->SendMessageSync(p, msg, &res);
+    api->DestroyMessage(msg);
+    if (rc != 0)
+        return rc_errf(err, errlen, "SendMessageSync to %s failed (client error %d)", topic, rc);
+    if (res.status != 0)
+        return rc_errf(err, errlen, "SendMessageSync to %s: send status %d, not SEND_OK", topic, res.status);
+    if (msg_id && cap)
+        snprintf(msg_id, cap, "%.*s", (int)sizeof res.msg_id, res.msg_id);
+    return 0;
+}
+
+int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
+                  const struct rc_record *r, bool with_reason, const char *replay_of,
+                  char *msg_id, size_t cap, char *err, size_t errlen)
+{
+    rc_cmessage *msg = new_message(api, topic, r, err, errlen);
+    if (!msg)
+        return -1;
+    int rc = 0;
     if (with_reason) {
         if (set_props(api, msg, r, err, errlen) != 0) {
             api->DestroyMessage(msg);
@@ -148,17 +181,7 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
             return rc_errf(err, errlen, "SetMessageProperty failed (client error %d)", rc);
         }
     }
-    CSendResult res;
-    memset(&res, 0, sizeof res);
-    rc = api->SendMessageSync(p, msg, &res);
-    api->DestroyMessage(msg);
-    if (rc != 0)
-        return rc_errf(err, errlen, "SendMessageSync to %s failed (client error %d)", topic, rc);
-    if (res.status != 0)
-        return rc_errf(err, errlen, "SendMessageSync to %s: send status %d, not SEND_OK", topic, res.status);
-    if (msg_id && cap)
-        snprintf(msg_id, cap, "%.*s", (int)sizeof res.msg_id, res.msg_id);
-    return 0;
+    return send_confirmed(api, p, msg, topic, msg_id, cap, err, errlen);
 }
 
 /* The original's properties a retry copy must not carry: the producer's
@@ -170,7 +193,8 @@ static bool copy_skips(const char *name)
         "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY",
         "TRAN_MSG", "KEYS", "TAGS", "WAIT", "MSG_REGION", "TRACE_ON", "MIN_OFFSET", "MAX_OFFSET",
         "CONSUME_START_TIME", "RECONSUME_TIME", "MAX_RECONSUME_TIMES", "PGROUP",
-        "TRANSACTION_CHECK_TIMES", "CHECK_IMMUNITY_TIME_IN_SECONDS", NULL,
+        "TRANSACTION_CHECK_TIMES", "CHECK_IMMUNITY_TIME_IN_SECONDS", "TIMER_DELAY_MS",
+        "TIMER_DELAY_SEC", "TIMER_DELIVER_MS", NULL,
     };
     for (size_t i = 0; skip[i]; i++)
         if (strcmp(name, skip[i]) == 0)
@@ -182,18 +206,10 @@ int rc_topic_send_copy(const struct rc_topic_api *api, rc_cproducer *p, const ch
                        const struct rc_record *r, const struct rc_topic_setprop *extra,
                        size_t nextra, char *msg_id, size_t cap, char *err, size_t errlen)
 {
-    if (r->body_len > 0x7fffffff)
-        return rc_errf(err, errlen, "body of %zu bytes is too large to send", r->body_len);
-    rc_cmessage *msg = api->CreateMessage(topic);
+    rc_cmessage *msg = new_message(api, topic, r, err, errlen);
     if (!msg)
-        return rc_errf(err, errlen, "CreateMessage(%s) failed", topic);
+        return -1;
     int rc = 0;
-    if (r->tags && r->tags[0])
-        rc = api->SetMessageTags(msg, r->tags);
-    if (rc == 0 && r->keys && r->keys[0])
-        rc = api->SetMessageKeys(msg, r->keys);
-    if (rc == 0)
-        rc = api->SetByteMessageBody(msg, r->body ? r->body : "", (int)r->body_len);
     for (size_t i = 0; i < r->nprops && rc == 0; i++)
         if (r->props[i].name && r->props[i].value && !copy_skips(r->props[i].name))
             rc = api->SetMessageProperty(msg, r->props[i].name, r->props[i].value);
@@ -203,17 +219,7 @@ int rc_topic_send_copy(const struct rc_topic_api *api, rc_cproducer *p, const ch
         api->DestroyMessage(msg);
         return rc_errf(err, errlen, "building the retry copy failed (client error %d)", rc);
     }
-    CSendResult res;
-    memset(&res, 0, sizeof res);
-    rc = api->SendMessageSync(p, msg, &res);
-    api->DestroyMessage(msg);
-    if (rc != 0)
-        return rc_errf(err, errlen, "SendMessageSync to %s failed (client error %d)", topic, rc);
-    if (res.status != 0)
-        return rc_errf(err, errlen, "SendMessageSync to %s: send status %d, not SEND_OK", topic, res.status);
-    if (msg_id && cap)
-        snprintf(msg_id, cap, "%.*s", (int)sizeof res.msg_id, res.msg_id);
-    return 0;
+    return send_confirmed(api, p, msg, topic, msg_id, cap, err, errlen);
 }
 
 /* ---- the shim's pool ------------------------------------------------------- */
