@@ -157,7 +157,7 @@ static int send_confirmed(const struct rc_topic_api *api, rc_cproducer *p, rc_cm
 
 int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
                   const struct rc_record *r, bool with_reason, const char *replay_of,
-                  char *msg_id, size_t cap, char *err, size_t errlen)
+                  const char *retry_topic, char *msg_id, size_t cap, char *err, size_t errlen)
 {
     rc_cmessage *msg = new_message(api, topic, r, err, errlen);
     if (!msg)
@@ -176,6 +176,8 @@ int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *t
                 rc = api->SetMessageProperty(msg, "SHARDING_KEY", r->props[i].value);
         if (rc == 0 && replay_of)
             rc = api->SetMessageProperty(msg, "RECONSUME_REPLAY_OF", replay_of);
+        if (rc == 0 && retry_topic)
+            rc = api->SetMessageProperty(msg, "RETRY_TOPIC", retry_topic);
         if (rc != 0) {
             api->DestroyMessage(msg);
             return rc_errf(err, errlen, "SetMessageProperty failed (client error %d)", rc);
@@ -381,7 +383,7 @@ int rc_topic_pool_send(const struct rc_topic_api *api, const void *consumer, con
     struct slot *s = pool_acquire(api, consumer, err, errlen);
     if (!s)
         return -1;
-    int rc = rc_topic_send(api, s->p, topic, r, true, NULL, msg_id, cap, err, errlen);
+    int rc = rc_topic_send(api, s->p, topic, r, true, NULL, NULL, msg_id, cap, err, errlen);
     pthread_rwlock_unlock(&pool_lock);
     return rc;
 }

@@ -71,14 +71,17 @@ void rc_topic_producer_stop(const struct rc_topic_api *api, rc_cproducer *p);
 /*
  * Send r's message to topic: body, tags, keys as they are, and, with
  * with_reason, every header of the record as a RECONSUME_* property (the
- * diversion); without it only the original's kept properties and
- * RECONSUME_REPLAY_OF=<replay_of> (a replay; replay_of may be NULL).
+ * diversion); without it only the original's SHARDING_KEY,
+ * RECONSUME_REPLAY_OF=<replay_of> and RETRY_TOPIC=<retry_topic> (a replay,
+ * by reconsume-spool; either may be NULL; with retry_topic, topic is a
+ * group's %RETRY% topic and the client gives the message back its original
+ * topic on delivery).
  * Returns 0 only when SendMessageSync returned 0 and E_SEND_OK; msg_id (cap
  * bytes, may be NULL) then gets the broker's msgId. Else -1 with err.
  */
 int rc_topic_send(const struct rc_topic_api *api, rc_cproducer *p, const char *topic,
                   const struct rc_record *r, bool with_reason, const char *replay_of,
-                  char *msg_id, size_t cap, char *err, size_t errlen);
+                  const char *retry_topic, char *msg_id, size_t cap, char *err, size_t errlen);
 
 /* A property to set: both NUL-terminated. */
 struct rc_topic_setprop {

@@ -150,8 +150,8 @@ static int replay_one(struct run *u, const struct ts_rec *e, const char *to)
     const struct ts_opts *o = x->o;
     char err[1024], msg_id[256];
     ts_pace_wait(&u->pace);
-    if (ts_send(&x->client.api, u->p, to, &e->r, e->id, o->to_group ? e->r.topic : NULL,
-                msg_id, sizeof msg_id, err, sizeof err) != 0) {
+    if (rc_topic_send(&x->client.api, u->p, to, &e->r, false, e->id,
+                      o->to_group ? e->r.topic : NULL, msg_id, sizeof msg_id, err, sizeof err) != 0) {
         ts_pace_clear(&u->pace);
         TS_SAY("replay: %s: %s; stopping, nothing was marked for it", e->id, err);
         if (o->json)
