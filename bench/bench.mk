@@ -5,8 +5,12 @@
 #   make bench         the full table: per call (a..e, with callgrind
 #                      instructions), scale (tracked messages 1k/100k/1M),
 #                      end to end (real broker when tests/real is there, else
-#                      the test double, labelled); also written to
+#                      the test double, labelled), the C++ listener wrapper
+#                      per batch of 32 (bench/batch_bench.cc, each real client
+#                      build in build/real); also written to
 #                      build/bench/results.md
+#   make bench BENCH_ARGS="--only batch"
+#                      the C++ listener part alone (build/bench/results-batch.md)
 #   make bench-check   fast (CI): the success path makes no allocation, takes
 #                      no lock and makes no system call; fails if any appear
 #
