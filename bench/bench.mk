@@ -5,8 +5,12 @@
 #   make bench         the full table: per call (a..e, with callgrind
 #                      instructions), scale (tracked messages 1k/100k/1M),
 #                      end to end (real broker when tests/real is there, else
-#                      the test double, labelled); also written to
+#                      the test double, labelled), the C++ listener wrapper
+#                      per batch of 32 (bench/batch_bench.cc, each real client
+#                      build in build/real); also written to
 #                      build/bench/results.md
+#   make bench BENCH_ARGS="--only batch"
+#                      the C++ listener part alone (build/bench/results-batch.md)
 #   make bench-check   fast (CI): the success path makes no allocation, takes
 #                      no lock and makes no system call; fails if any appear
 #
@@ -57,6 +61,24 @@ $(BB)/e2e_consumer: bench/e2e_consumer.c tests/capi/rocketmq_c.h
 	$(MAKE) -C tests/double
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -pthread -o $@ $< -L$(B)/double -lrocketmq -pthread
+
+# The C++ listener wrapper per batch (bench/batch_bench.cc), once per real
+# client build that is there (build/real/client-VERSION, fetched by
+# tests/real; no fetch here): built as tests/real/cxx_consumer.cc is, run with
+# LD_LIBRARY_PATH=build/real/client-VERSION, with and without the shim.
+# -fno-devirtualize-speculatively: the loop calls the stored listener through
+# its vtable as the client's consume service does; GCC would otherwise guess
+# the application's class there and inline it (the unwrapped side only).
+BATCH_CLIENTS := $(patsubst $(B)/real/client-%/librocketmq.so,%,$(wildcard $(B)/real/client-1.2.3/librocketmq.so $(B)/real/client-2.1.0/librocketmq.so))
+BATCH_BINS := $(BATCH_CLIENTS:%=$(BB)/batch_bench-%)
+BATCH_CXXAPI_1.2.3 := -DRC_CXX_CLIENT=1 -D_GLIBCXX_USE_CXX11_ABI=0
+BATCH_CXXAPI_2.1.0 := -DRC_CXX_CLIENT=2
+$(BB)/batch_bench-%: bench/batch_bench.cc tests/cxxapi/rocketmq_cxx.h bench/bench.mk $(B)/real/client-%/librocketmq.so
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(WARN) -O2 -g -fno-devirtualize-speculatively -I. $(BATCH_CXXAPI_$*) -o $@ $< \
+	    -L$(B)/real/client-$* -Wl,-rpath-link,$(B)/real/client-$*/.libs -Wl,-rpath-link,$(B)/real/client-$* \
+	    -lrocketmq -lpthread
+bench-bins: $(BATCH_BINS)
 
 bench: $(B)/libreconsume.so bench-bins
 	python3 bench/bench.py --build $(B) $(BENCH_ARGS)

@@ -19,6 +19,13 @@ build/bench/results.md.
              build/real/client-1.2.3): CPU us per message, mean and 95 %
              interval, with, without and paired difference; or,
              when that stack is missing, against the test double, labelled so
+  batch      build/bench/batch_bench-VERSION (bench/batch_bench.cc) against
+             each real client build in build/real/client-VERSION: a batch of
+             32 messages, all succeeding, to the C++ API listener the consumer
+             stored, unwrapped (no shim) and wrapped (LD_PRELOAD of the shim,
+             default settings but RECONSUME_SPOOL_DIR), processes interleaved;
+             ns per batch (median, spread) and callgrind instructions per
+             batch, and their ratios. `--only batch` runs this part alone.
 """
 import argparse
 import os
@@ -125,6 +132,66 @@ class Bench:
         with open(out) as f:
             tot = re.search(r"^totals:\s+(\d+)", f.read(), re.M)
         return int(tot[1]) / n if tot else None
+
+    # ---- the C++ listener wrapper, per batch --------------------------------
+    def batch_env(self, version, preload):
+        e = dict(os.environ)
+        for k in list(e):
+            if k.startswith("RECONSUME_"):
+                del e[k]
+        e["LD_LIBRARY_PATH"] = os.path.join(self.b, "real", "client-" + version)
+        e.pop("LD_PRELOAD", None)
+        if preload:
+            # the shim's defaults, but for where its spool is
+            e["LD_PRELOAD"] = self.shim
+            e["RECONSUME_SPOOL_DIR"] = os.path.join(self.bb, "spool")
+        return e
+
+    def batch_run(self, prog, version, preload, argv, wrap=None):
+        p = self.run((wrap or []) + [prog] + argv, self.batch_env(version, preload))
+        m = re.search(r"^listener\t(\S+)\tclient=\d\tsizeof=(\d+)", p.stdout, re.M)
+        want = "wrapped" if preload else "self"
+        if not m or m[1] != want:
+            raise SystemExit("bench: %s %s: the stored listener is %s, expected %s:\n%s%s" % (
+                prog, "with the shim" if preload else "without the shim", m[1] if m else "?", want, p.stdout,
+                p.stderr))
+        return p.stdout, int(m[2])
+
+    def batch(self):
+        a = self.a
+        res = []
+        for v in ("1.2.3", "2.1.0"):
+            prog = os.path.join(self.bb, "batch_bench-" + v)
+            if not (os.path.exists(prog) and os.path.exists(os.path.join(self.b, "real", "client-" + v,
+                                                                           "librocketmq.so"))):
+                log("batch: client %s not built (build/real/client-%s), skipped" % (v, v))
+                continue
+            log("batch: client %s, %d interleaved trials x %d batches of %d, pinned to cpu %s" % (
+                v, a.batch_trials, a.batches, a.batch_size, a.cpu))
+            ns = {False: [], True: []}
+            size = None
+            for t in range(a.batch_trials):
+                for pre in ((False, True) if t % 2 == 0 else (True, False)):
+                    out, size = self.batch_run(prog, v, pre, ["time", "--batches", str(a.batches), "--size",
+                                                              str(a.batch_size)], self.pin)
+                    ns[pre].append(float(re.search(r"^time\t\d+\t([\d.]+)$", out, re.M)[1]))
+            ir = {}
+            if shutil.which("valgrind"):
+                for pre in (False, True):
+                    # the client's own threads (1.2.3's log rotation) run
+                    # during the loop: only the main thread's file is read
+                    cg = os.path.join(self.bb, "callgrind.batch_bench-%s.%s.out" % (v, "wrapped" if pre else "self"))
+                    log("callgrind: batch_bench-%s %s" % (v, "wrapped" if pre else "unwrapped"))
+                    out, _ = self.batch_run(prog, v, pre, ["callgrind", "--batches", str(a.cg_batches), "--warmup",
+                                                           "100", "--size", str(a.batch_size)],
+                                            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                                             "--separate-threads=yes", "--callgrind-out-file=" + cg])
+                    n = int(re.search(r"^callgrind\t(\d+)$", out, re.M)[1])
+                    with open(cg + "-01") as f:
+                        tot = re.search(r"^totals:\s+(\d+)", f.read(), re.M)
+                    ir[pre] = int(tot[1]) / n if tot else None
+            res.append({"client": v, "sizeof": size, "ns": ns, "ir": ir})
+        return res
 
     # ---- the failure path from N threads -----------------------------------
     def threads(self):
@@ -330,12 +397,45 @@ def cpu_ci_lines(off, on, L):
     return ci
 
 
-def table(mc, rows, scale, chk, e2e, a, mt=None):
-    L = []
+def machine_lines(L, mc):
     L.append("## Machine\n")
     L.append("nproc %s; CPU %s; kernel %s; %s; libffi %s; %s; load average at start %s; "
              "source %s; %s.\n" % (mc["nproc"], mc["cpu"], mc["kernel"], mc["gcc"], mc["libffi"], mc["valgrind"],
                                    mc["load"], mc["commit"], mc["date"]))
+
+
+def batch_table(L, batch, a):
+    L.append("## 5. C++ API listener, a batch of %d all succeeding: wrapped vs unwrapped\n" % a.batch_size)
+    if not batch:
+        L.append("(skipped: no real client build in build/real)\n")
+        return
+    L.append("bench/batch_bench.cc against the real client library, no broker: the consumer's stored listener "
+             "(the application's own without the shim, the shim's wrapper under LD_PRELOAD) called with one "
+             "std::vector<MQMessageExt> of %d made by the client's constructors; the listener reads each id "
+             "(C++ getter) and returns CONSUME_SUCCESS. %d trials per side, processes interleaved (order "
+             "alternating), %d batches per trial after a warm-up, pinned to cpu %d; ns = median of the "
+             "trials (min .. max); instructions per batch under callgrind (the loop only, %d batches).\n" % (
+                 a.batch_size, a.batch_trials, a.batches, a.cpu, a.cg_batches))
+    L.append("| client | sizeof(MQMessageExt) | unwrapped ns/batch | wrapped ns/batch | ratio (medians) | "
+             "pair ratios median (min .. max) | unwrapped instr/batch | wrapped instr/batch | instr ratio | "
+             "wrapper instr per message |")
+    L.append("|---|---:|---|---|---:|---|---:|---:|---:|---:|")
+    med = statistics.median
+    for r in batch:
+        off, on = r["ns"][False], r["ns"][True]
+        pairs = [n / o for o, n in zip(off, on)]
+        io, iw = r["ir"].get(False), r["ir"].get(True)
+        L.append("| %s | %d | %.1f (%.1f .. %.1f) | %.1f (%.1f .. %.1f) | %.2f | %.2f (%.2f .. %.2f) | %s | %s | "
+                 "%s | %s |" % (r["client"], r["sizeof"], med(off), min(off), max(off), med(on), min(on), max(on),
+                                med(on) / med(off), med(pairs), min(pairs), max(pairs), fmt(io, 1), fmt(iw, 1),
+                                fmt(iw / io, 2) if io and iw else "-",
+                                fmt((iw - io) / a.batch_size, 1) if io and iw else "-"))
+    L.append("")
+
+
+def table(mc, rows, scale, chk, e2e, a, mt=None, batch=None):
+    L = []
+    machine_lines(L, mc)
     A, B = rows["a"], rows["b"]
     L.append("## 1. Per call (median of %d trials; single thread pinned to cpu %d)\n" % (a.trials, a.cpu))
     L.append("| row | path | calls/trial | median ns | min ns | ns over (a) | x (a) | x (b) | instr/call (callgrind) | instr x (b) |")
@@ -425,6 +525,7 @@ def table(mc, rows, scale, chk, e2e, a, mt=None):
         if os.path.isdir(os.path.join(ROOT, a.build, "bench", "spool", "new")) else 0
     L.append("Messages diverted to the spool during the whole run: %d (expected 0: every failure row stays "
              "below RECONSUME_MAX_RETRIES=1000).\n" % spooled)
+    batch_table(L, batch, a)
     L.append("## Targets\n")
     over = rows["c"]["median"] - A["median"]
     irr = rows["c"]["ir"] / B["ir"] if rows["c"].get("ir") and B.get("ir") else None
@@ -492,18 +593,34 @@ def main():
     ap.add_argument("--e2e-messages", type=int, default=50000)
     ap.add_argument("--e2e-runs", type=int, default=7)
     ap.add_argument("--e2e-body", type=int, default=100)
+    ap.add_argument("--batch-trials", type=int, default=31, help="C++ listener bench: trials per side")
+    ap.add_argument("--batches", type=int, default=200000, help="C++ listener bench: batches per trial")
+    ap.add_argument("--cg-batches", type=int, default=2000, help="C++ listener bench: batches under callgrind")
+    ap.add_argument("--batch-size", type=int, default=32, help="C++ listener bench: messages per batch")
+    ap.add_argument("--only", choices=("batch",), help="run only this part (batch: the C++ listener bench)")
     a = ap.parse_args()
     a.scale = [int(x) for x in a.scale.split(",")]
     if a.cpu >= 0 and a.cpu >= (os.cpu_count() or 1):
         a.cpu = -1
     bn = Bench(a)
     mc = machine(bn.b)
+    if a.only == "batch":
+        L = []
+        machine_lines(L, mc)
+        batch_table(L, bn.batch(), a)
+        text = "# reconsume: the C++ listener wrapper per batch (make bench BENCH_ARGS=\"--only batch\")\n\n" + \
+            "\n".join(L) + "\n"
+        with open(os.path.join(bn.bb, "results-batch.md"), "w") as f:
+            f.write(text)
+        print(text)
+        return 0
     rows = bn.per_call()
     mt = bn.threads()
     scale = bn.scale()
     chk = bn.check()
     e2e = bn.e2e()
-    text = "# reconsume: the cost of the shim (make bench)\n\n" + table(mc, rows, scale, chk, e2e, a, mt)
+    batch = bn.batch()
+    text = "# reconsume: the cost of the shim (make bench)\n\n" + table(mc, rows, scale, chk, e2e, a, mt, batch)
     with open(os.path.join(bn.bb, "results.md"), "w") as f:
         f.write(text)
     print(text)

@@ -70,10 +70,16 @@ enum MessageListenerType {
 enum MessageModel { BROADCASTING = 0, CLUSTERING = 1 };
 enum ConsumeFromWhere { CONSUME_FROM_LAST_OFFSET = 0 }; /* only the value used */
 
-/* A message as the broker delivered it. Never constructed, copied or
- * destroyed by the program: it only reads the client's elements. */
+/* A message as the broker delivered it. The consumers only read the
+ * client's elements; bench/batch_bench.cc also makes a batch of its own with
+ * the library's exported MQMessageExt constructors, destructor and setters
+ * (declared below; every one a T or W symbol of both builds). */
 class MQMessage {
 public:
+    void setTopic(const std::string &topic);
+    void setTags(const std::string &tags);
+    void setKeys(const std::string &keys);
+    void setBody(const std::string &body);
     const std::string &getTopic() const;
     const std::string &getTags() const;
     const std::string &getKeys() const;
@@ -87,6 +93,14 @@ public:
 
 class MQMessageExt : public MQMessage {
 public:
+    MQMessageExt();
+    MQMessageExt(const MQMessageExt &other);
+    ~MQMessageExt(); /* virtual in the library; called on exactly this type only */
+    MQMessageExt &operator=(const MQMessageExt &) = delete;
+    void setMsgId(const std::string &id);
+    void setQueueId(int id);
+    void setQueueOffset(int64 offset);
+    void setReconsumeTimes(int times);
     const std::string &getMsgId() const;
     int getQueueId() const;
     int64 getQueueOffset() const;
