@@ -90,7 +90,7 @@ PYTEST := python3 -m pytest -q -p no:cacheprovider
 
 # Integration: the programs under LD_PRELOAD against the test double.
 # RECONSUME_TEST_SHIM / RECONSUME_TEST_PRELOAD pick the shim build under test.
-integration: lib programs
+integration: lib programs cli
 	$(PYTEST) tests/integration
 
 # The same suites with the shim built under AddressSanitizer+UBSan (the
