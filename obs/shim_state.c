@@ -4,6 +4,7 @@
 #include "obs/shim_state.h"
 
 #include "io/open_regular.h"
+#include "io/proc_stat.h"
 #include "obs/stats_writer.h"
 #include "util/escape.h"
 
@@ -49,24 +50,6 @@ enum rc_state_reason rc_state_get(void) { return (enum rc_state_reason)atomic_lo
 
 void rc_state_set_stats_path(const char *path) { stats_path = path && path[0] ? path : NULL; }
 
-/* Field 22 of /proc/self/stat (after the command's closing parenthesis). */
-static unsigned long long start_time(void)
-{
-    char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    for (int field = 2; p && field < 22; field++)
-        p = strchr(p + 1, ' ');
-    return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
 /* The directory, made if missing; its descriptor if it is ours alone. */
 static int open_dir(char *dir, size_t cap)
 {
@@ -97,7 +80,7 @@ static void write_state(enum rc_state_reason r, const char *detail)
         rc_escape(esc, sizeof esc, detail, strlen(detail), RC_ESC_BACKSLASH, NULL);
     int n = snprintf(text, sizeof text, "state=%s\nreason=%s\ndetail=%s\npid=%ld\nstart=%llu\nversion=%s\n",
                      r == RC_STATE_ACTIVE ? "active" : "pass-through", rc_state_reason_name(r), esc,
-                     my_pid, start_time(), RC_VERSION);
+                     my_pid, (unsigned long long)rc_proc_start_ticks(getpid(), NULL), RC_VERSION);
     int fd = rc_open_regular(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
     if (fd >= 0) {
         bool ok = n > 0 && write(fd, text, (size_t)n) == n;

@@ -7,6 +7,7 @@
  */
 #include "state/journal.h"
 #include "state/crashes.h"
+#include "io/proc_stat.h"
 #include "io/read_file.h"
 #include "util/scan.h"
 
@@ -61,48 +62,6 @@ static const struct rc_crash *lookup(const struct rc_journal *j, const struct rc
 
 /* ---- processes ----------------------------------------------------------- */
 
-/*
- * Field 22 (starttime) of /proc/<pid>/stat, and whether the process is a
- * zombie; 0 when unknown. The command name (field 2) may hold blanks and
- * ')', so fields are counted from the last ')'.
- */
-static uint64_t start_ticks(pid_t pid, bool *zombie)
-{
-    char path[64], buf[1024];
-    *zombie = false;
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    p++;
-    /* p is at " S ppid ...": field 3 is the state. */
-    for (int field = 3; field <= 22; field++) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return 0;
-        if (field == 3)
-            *zombie = *p == 'Z' || *p == 'X';
-        if (field == 22) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(p, &end, 10);
-            return end != p && errno == 0 ? (uint64_t)v : 0;
-        }
-        while (*p && *p != ' ')
-            p++;
-    }
-    return 0;
-}
-
 /* Is the process that wrote a file with this pid and start time gone? */
 static bool gone(pid_t pid, uint64_t ticks)
 {
@@ -111,7 +70,7 @@ static bool gone(pid_t pid, uint64_t ticks)
     if (kill(pid, 0) != 0 && errno == ESRCH)
         return true;
     bool zombie;
-    uint64_t now = start_ticks(pid, &zombie);
+    uint64_t now = rc_proc_start_ticks(pid, &zombie);
     if (zombie)
         return true;
     return ticks != 0 && now != 0 && now != ticks;
@@ -232,7 +191,7 @@ static int create_own(struct rc_journal *j, int64_t now)
     h.slot_size = RC_JOURNAL_SLOT_SIZE;
     h.nslots = RC_JOURNAL_SLOTS;
     h.pid = (int64_t)j->pid;
-    h.start_ticks = start_ticks(j->pid, &zombie);
+    h.start_ticks = rc_proc_start_ticks(j->pid, &zombie);
     h.opened_at = now;
     memcpy(m, &h, sizeof h);
     j->map = m;
