@@ -188,7 +188,10 @@ def test_clustering_cap_versus_baseline_and_pass_through(real_stack, tmp_path):
     if st:
         assert st["reconsume_diverted_total"] == 1
         assert st['reconsume_deliveries_total{outcome="reconsume"}'] == n + 1
-    assert cs["off"].stats is None  # disabled: not even a stats file
+    # disabled: the file says so (written in pass-through too), and counts nothing
+    off = cs["off"].stats
+    assert off['reconsume_up{reason="disabled"}'] == 0
+    assert all(v == 0 for k, v in off.items() if k.startswith("reconsume_deliveries_total"))
     note(f"e2e[{s.line}/{s.client_version}] clustering cap: without shim 17 deliveries then %DLQ%; "
          f"with RECONSUME_MAX_RETRIES={n} {len(got)} deliveries, %RETRY%={n}, %DLQ%=0, 1 spooled "
          f"({took:.1f}s for all three)")
